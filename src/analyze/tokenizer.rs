@@ -1,0 +1,158 @@
+//! Splits text into word pieces, before any normalization.
+//!
+//! Rules, in order:
+//! 1. Whitespace separates chunks. A chunk that is a URL (`scheme://…`, `www.…`) or an e-mail
+//!    address is dropped whole: its pieces are not words of the article.
+//! 2. Runs of characters from scripts written without spaces (Han, Hiragana, Katakana, Hangul,
+//!    Thai, Lao, Khmer, Myanmar) become overlapping character bigrams (`東京都` → `東京`,
+//!    `京都`); a run of one character is kept as it is.
+//! 3. Everything else is split into words by Unicode word boundaries (UAX #29), which drops
+//!    punctuation and symbols, so `#Syria` and `@Lavrov` come out as `Syria` and `Lavrov`,
+//!    and hyphenated compounds split (`nord-coréennes` → `nord`, `coréennes`).
+//!
+//! The tokenizer neither lowercases nor strips elisions: those are filters further down the
+//! chain (see `analyze`).
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Calls `emit` for every word piece of `text`, in order.
+pub fn segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
+    for chunk in text.split(char::is_whitespace) {
+        if chunk.is_empty() || is_link(chunk) {
+            continue;
+        }
+        if chunk.is_ascii() {
+            chunk.unicode_words().for_each(&mut emit);
+        } else {
+            segment_mixed(chunk, &mut emit);
+        }
+    }
+}
+
+fn segment_mixed<'t>(chunk: &'t str, emit: &mut impl FnMut(&'t str)) {
+    let mut run_start = 0;
+    let mut in_unspaced = false;
+    for (at, c) in chunk.char_indices() {
+        let unspaced = is_unspaced_script(c);
+        if unspaced != in_unspaced {
+            flush(&chunk[run_start..at], in_unspaced, emit);
+            run_start = at;
+            in_unspaced = unspaced;
+        }
+    }
+    flush(&chunk[run_start..], in_unspaced, emit);
+}
+
+fn flush<'t>(run: &'t str, unspaced: bool, emit: &mut impl FnMut(&'t str)) {
+    if run.is_empty() {
+        return;
+    }
+    if !unspaced {
+        run.unicode_words().for_each(emit);
+        return;
+    }
+    let mut chars = run.char_indices().peekable();
+    let mut count = 0;
+    while let Some((start, _)) = chars.next() {
+        count += 1;
+        match chars.peek() {
+            Some(&(next, next_char)) => emit(&run[start..next + next_char.len_utf8()]),
+            None if count == 1 => emit(run),
+            None => {}
+        }
+    }
+}
+
+fn is_link(chunk: &str) -> bool {
+    if chunk.contains("://") {
+        return true;
+    }
+    let lower_prefix = chunk.get(..4).map(|p| p.eq_ignore_ascii_case("www."));
+    if lower_prefix == Some(true) {
+        return true;
+    }
+    // an e-mail address: something@something.tld (a leading @ is a handle, kept)
+    match chunk.find('@') {
+        Some(at) if at > 0 => chunk[at..].contains('.'),
+        _ => false,
+    }
+}
+
+/// Scripts whose text is written without spaces between words.
+fn is_unspaced_script(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF      // Thai, Lao
+        | 0x1000..=0x109F    // Myanmar
+        | 0x1100..=0x11FF    // Hangul Jamo
+        | 0x1780..=0x17FF    // Khmer
+        | 0x3005 | 0x3007    // 々 〇
+        | 0x3040..=0x30FF    // Hiragana, Katakana
+        | 0x3130..=0x318F    // Hangul compatibility Jamo
+        | 0x31F0..=0x31FF    // Katakana extensions
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xA960..=0xA97F    // Hangul Jamo extended A
+        | 0xAC00..=0xD7AF    // Hangul syllables
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0xFF66..=0xFF9D    // halfwidth Katakana
+        | 0x20000..=0x3134F  // CJK extensions B–G
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        segment(text, |p| out.push(p));
+        out
+    }
+
+    #[test]
+    fn words_punctuation_hashtags_handles() {
+        assert_eq!(
+            pieces("#CoreeduNord : selon @RTenfrancais, l'Assemblée «parité»."),
+            [
+                "CoreeduNord",
+                "selon",
+                "RTenfrancais",
+                "l'Assemblée",
+                "parité"
+            ]
+        );
+    }
+
+    #[test]
+    fn drops_urls_and_emails() {
+        assert_eq!(
+            pieces("➡️ https://t.co/CkPheifY1Opic.twitter.com/vykAPQTnt7 see www.example.org or desk@example.org now"),
+            ["see", "or", "now"]
+        );
+    }
+
+    #[test]
+    fn splits_hyphenated_compounds() {
+        assert_eq!(
+            pieces("nord-coréennes Lavrov-Tillerson"),
+            ["nord", "coréennes", "Lavrov", "Tillerson"]
+        );
+    }
+
+    #[test]
+    fn han_and_kana_become_overlapping_bigrams() {
+        assert_eq!(pieces("东京都。"), ["东京", "京都"]);
+        assert_eq!(pieces("ロシア外相"), ["ロシ", "シア", "ア外", "外相"]);
+        assert_eq!(pieces("联合国UN大会"), ["联合", "合国", "UN", "大会"]);
+        assert_eq!(pieces("俄"), ["俄"]);
+    }
+
+    #[test]
+    fn thai_and_hangul_are_bigrammed() {
+        assert_eq!(pieces("รัสเซีย").len(), "รัสเซีย".chars().count() - 1);
+        assert_eq!(
+            pieces("러시아 외무장관"),
+            ["러시", "시아", "외무", "무장", "장관"]
+        );
+    }
+}

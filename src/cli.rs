@@ -1,0 +1,46 @@
+//! Every flag, defined and documented in one place.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "newsprism",
+    version,
+    about = "Compare how news outlets in many languages cover the same event",
+    long_about = "Reads articles (txt, jsonl, csv, optionally gzipped), detects each one's language, \
+                  counts topics, actors and terms per outlet, and writes comparison tables as CSV.\n\
+                  Exit codes: 0 success, 2 usage or config error, 1 any other failure."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyse the inputs and write the tables into the run's output folder.
+    Run {
+        /// The config file; relative paths inside it are relative to its folder.
+        #[arg(long, short, default_value = "config.toml")]
+        config: PathBuf,
+        /// A file or folder to read instead of the config's [run] inputs (repeatable).
+        #[arg(long = "input", short, value_name = "PATH")]
+        inputs: Vec<PathBuf>,
+        /// Write the tables here instead of <[run] output>/<[run] name>.
+        #[arg(long, short, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// No progress bar and no summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Validate the config, the topic terms and the inputs without analysing anything.
+    Check {
+        #[arg(long, short, default_value = "config.toml")]
+        config: PathBuf,
+    },
+}

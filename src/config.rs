@@ -1,0 +1,607 @@
+//! `config.toml` → [`Settings`], in two stages (as ripgrep does with its flags):
+//! [`ConfigFile`] is plain serde data that mirrors the file, every key with a default and
+//! unknown keys rejected; [`Settings::resolve`] validates it, applies command-line overrides
+//! and resolves paths against the config file's folder, so a rerun works from any directory.
+//! Every error names the file, the line and the key or value at fault.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::language;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConfigFile {
+    pub run: RunSection,
+    pub input: InputSection,
+    pub language: LanguageSection,
+    pub text: TextSection,
+    pub compare: CompareSection,
+    pub topics: Vec<TopicSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunSection {
+    /// Names the run; its tables go to `<output>/<name>/`.
+    pub name: String,
+    /// Files or folders (walked recursively) to read.
+    pub inputs: Vec<PathBuf>,
+    /// Optional CSV with `outlet` and `country` columns, joined onto articles by outlet.
+    pub sources: Option<PathBuf>,
+    /// Columns that define a group: any of outlet, language, country, published.
+    pub group_by: Vec<String>,
+    /// Folder under which each run gets its own folder.
+    pub output: PathBuf,
+}
+
+impl Default for RunSection {
+    fn default() -> Self {
+        RunSection {
+            name: "newsprism".into(),
+            inputs: Vec::new(),
+            sources: None,
+            group_by: vec!["outlet".into()],
+            output: PathBuf::from("output"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputSection {
+    pub fields: FieldNames,
+    /// Articles (or JSONL lines) larger than this are rejected, not read into memory.
+    pub max_article_bytes: u64,
+}
+
+impl Default for InputSection {
+    fn default() -> Self {
+        InputSection {
+            fields: FieldNames::default(),
+            max_article_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// The name of each article field in JSONL objects and CSV headers.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FieldNames {
+    pub id: String,
+    pub outlet: String,
+    pub country: String,
+    pub published: String,
+    pub url: String,
+    pub title: String,
+    pub text: String,
+    pub language: String,
+}
+
+impl Default for FieldNames {
+    fn default() -> Self {
+        FieldNames {
+            id: "id".into(),
+            outlet: "outlet".into(),
+            country: "country".into(),
+            published: "published".into(),
+            url: "url".into(),
+            title: "title".into(),
+            text: "text".into(),
+            language: "language".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LanguageSection {
+    /// ISO 639-1 codes to choose from; empty means every language the detector knows.
+    pub allow: Vec<String>,
+    /// Below this confidence (0..1) an article's language is `und`.
+    pub min_confidence: f64,
+    /// Characters of the body read for detection; the whole text is read when that is not
+    /// enough for a reliable answer.
+    pub prefix_chars: usize,
+}
+
+impl Default for LanguageSection {
+    fn default() -> Self {
+        LanguageSection {
+            allow: Vec::new(),
+            min_confidence: 0.0,
+            prefix_chars: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TextSection {
+    pub stopwords: bool,
+    pub stem: bool,
+    /// Extra stopwords per language code.
+    pub stopwords_add: BTreeMap<String, Vec<String>>,
+    /// Words to keep although the built-in list has them, per language code.
+    pub stopwords_remove: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for TextSection {
+    fn default() -> Self {
+        TextSection {
+            stopwords: true,
+            stem: true,
+            stopwords_add: BTreeMap::new(),
+            stopwords_remove: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompareSection {
+    /// Fewest occurrences (group + rest) for a term to get a keyness row.
+    pub min_count: u64,
+    /// Terms listed per group in terms_by_group.csv.
+    pub top_terms: usize,
+}
+
+impl Default for CompareSection {
+    fn default() -> Self {
+        CompareSection {
+            min_count: 5,
+            top_terms: 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TopicKind {
+    Topic,
+    Actor,
+}
+
+impl TopicKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TopicKind::Topic => "topic",
+            TopicKind::Actor => "actor",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    pub id: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default = "default_kind")]
+    pub kind: TopicKind,
+    /// Terms per ISO 639-1 code; a term may be a phrase.
+    #[serde(default)]
+    pub terms: BTreeMap<String, Vec<String>>,
+}
+
+fn default_kind() -> TopicKind {
+    TopicKind::Topic
+}
+
+/// A column that defines groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupColumn {
+    Outlet,
+    Language,
+    Country,
+    Published,
+}
+
+impl GroupColumn {
+    pub const ALL: [GroupColumn; 4] = [
+        GroupColumn::Outlet,
+        GroupColumn::Language,
+        GroupColumn::Country,
+        GroupColumn::Published,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupColumn::Outlet => "outlet",
+            GroupColumn::Language => "language",
+            GroupColumn::Country => "country",
+            GroupColumn::Published => "published",
+        }
+    }
+}
+
+/// Command-line values that replace the config's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub inputs: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+}
+
+/// The validated configuration of one run, paths resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The config as loaded, overrides applied; recorded in the manifest.
+    pub file: ConfigFile,
+    pub config_path: Option<PathBuf>,
+    pub inputs: Vec<PathBuf>,
+    pub sources: Option<PathBuf>,
+    pub group_by: Vec<GroupColumn>,
+    /// The run's own output folder (`<output>/<name>` unless `--output` names it).
+    pub output_dir: PathBuf,
+}
+
+impl Settings {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Settings> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| Error::config(format!("{}: cannot read config: {e}", path.display())))?;
+        let file = parse(&source, path)?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = if base.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base
+        };
+        Settings::resolve(file, &source, path, &base, overrides)
+    }
+
+    /// Validates a parsed config; `source` is its text, used to point errors at a line.
+    pub fn resolve(
+        mut file: ConfigFile,
+        source: &str,
+        path: &Path,
+        base: &Path,
+        overrides: &Overrides,
+    ) -> Result<Settings> {
+        let at = |needle: &str, msg: String| -> Error {
+            match line_of(source, needle) {
+                Some(line) => Error::config(format!("{}:{line}: {msg}", path.display())),
+                None => Error::config(format!("{}: {msg}", path.display())),
+            }
+        };
+
+        let name = &file.run.name;
+        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+            return Err(at(
+                "name",
+                format!("[run] name = {name:?} must be a plain folder name"),
+            ));
+        }
+
+        let mut group_by = Vec::new();
+        for col in &file.run.group_by {
+            let Some(g) = GroupColumn::ALL.iter().find(|g| g.name() == col) else {
+                let names: Vec<&str> = GroupColumn::ALL.iter().map(|g| g.name()).collect();
+                return Err(at(
+                    "group_by",
+                    format!(
+                        "[run] group_by: unknown column {col:?}{}",
+                        suggest(col, &names)
+                    ),
+                ));
+            };
+            if group_by.contains(g) {
+                return Err(at(
+                    "group_by",
+                    format!("[run] group_by lists {col:?} twice"),
+                ));
+            }
+            group_by.push(*g);
+        }
+        if group_by.is_empty() {
+            return Err(at(
+                "group_by",
+                "[run] group_by must name at least one column".into(),
+            ));
+        }
+
+        let known = language::known_codes();
+        let check_code = |code: &str, key: String| -> Result<()> {
+            if language::is_known_code(code) {
+                Ok(())
+            } else {
+                Err(at(
+                    code,
+                    format!(
+                        "{key}: unknown language code {code:?}{}",
+                        suggest(code, &known)
+                    ),
+                ))
+            }
+        };
+        for code in &file.language.allow {
+            check_code(code, "[language] allow".into())?;
+        }
+        if !(0.0..=1.0).contains(&file.language.min_confidence) {
+            return Err(at(
+                "min_confidence",
+                "[language] min_confidence must be between 0 and 1".into(),
+            ));
+        }
+        if file.language.prefix_chars == 0 {
+            return Err(at(
+                "prefix_chars",
+                "[language] prefix_chars must be at least 1".into(),
+            ));
+        }
+        for (key, map) in [
+            ("stopwords_add", &file.text.stopwords_add),
+            ("stopwords_remove", &file.text.stopwords_remove),
+        ] {
+            for code in map.keys() {
+                check_code(code, format!("[text.{key}]"))?;
+            }
+        }
+        if file.compare.top_terms == 0 {
+            return Err(at(
+                "top_terms",
+                "[compare] top_terms must be at least 1".into(),
+            ));
+        }
+
+        let mut ids = BTreeSet::new();
+        for topic in &mut file.topics {
+            let id = topic.id.clone();
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(at(
+                    &format!("\"{id}\""),
+                    format!("[[topics]] id {id:?}: use letters, digits, _ or -"),
+                ));
+            }
+            if !ids.insert(id.clone()) {
+                let needle = format!("\"{id}\"");
+                let second =
+                    nth_line_of(source, &needle, 2).map(|l| format!("{}:{l}", path.display()));
+                let place = second.unwrap_or_else(|| path.display().to_string());
+                return Err(Error::config(format!(
+                    "{place}: [[topics]] id {id:?} is used twice"
+                )));
+            }
+            for (code, terms) in &topic.terms {
+                check_code(code, format!("topic {id:?} terms"))?;
+                if terms.iter().any(|t| t.trim().is_empty()) {
+                    return Err(at(
+                        &format!("\"{id}\""),
+                        format!("topic {id:?}: an empty term in terms.{code}"),
+                    ));
+                }
+            }
+            if topic.terms.values().all(Vec::is_empty) {
+                return Err(at(
+                    &format!("\"{id}\""),
+                    format!("topic {id:?} has no terms"),
+                ));
+            }
+            if topic.label.is_empty() {
+                topic.label = id;
+            }
+        }
+
+        let from_config = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+        let inputs: Vec<PathBuf> = if overrides.inputs.is_empty() {
+            file.run.inputs.iter().map(|p| from_config(p)).collect()
+        } else {
+            file.run.inputs = overrides.inputs.clone();
+            overrides.inputs.clone()
+        };
+        if inputs.is_empty() {
+            return Err(at(
+                "inputs",
+                "[run] inputs is empty and no --input was given".into(),
+            ));
+        }
+        for input in &inputs {
+            if std::fs::symlink_metadata(input).is_err() {
+                return Err(at(
+                    "inputs",
+                    format!("input {} does not exist", input.display()),
+                ));
+            }
+        }
+        let sources = file.run.sources.as_deref().map(from_config);
+        if let Some(s) = &sources {
+            if !s.is_file() {
+                return Err(at(
+                    "sources",
+                    format!("[run] sources: {} is not a file", s.display()),
+                ));
+            }
+        }
+        let output_dir = match &overrides.output {
+            Some(dir) => dir.clone(),
+            None => from_config(&file.run.output).join(&file.run.name),
+        };
+
+        Ok(Settings {
+            file,
+            config_path: Some(path.to_path_buf()),
+            inputs,
+            sources,
+            group_by,
+            output_dir,
+        })
+    }
+}
+
+/// Parses config text; errors carry the line and, for a mistyped key, the nearest valid one.
+pub fn parse(source: &str, path: &Path) -> Result<ConfigFile> {
+    toml::from_str(source).map_err(|err| {
+        let message = err.message().trim().to_string();
+        let mut out = path.display().to_string();
+        if let Some(span) = err.span() {
+            let line = source[..span.start.min(source.len())].matches('\n').count() + 1;
+            let _ = write!(out, ":{line}");
+        }
+        let _ = write!(out, ": {message}");
+        if let Some((unknown, expected)) = unknown_field(&message) {
+            out.push_str(&suggest(&unknown, &expected));
+        }
+        Error::config(out)
+    })
+}
+
+/// Pulls the key and the valid keys out of serde's "unknown field `x`, expected one of …".
+fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((unknown.to_string(), expected))
+}
+
+/// "; did you mean `x`?" when a candidate is close enough to be a likely typo.
+fn suggest<S: AsRef<str>>(word: &str, candidates: &[S]) -> String {
+    let best = candidates
+        .iter()
+        .map(|c| (edit_distance(word, c.as_ref()), c.as_ref()))
+        .min();
+    match best {
+        Some((d, c)) if d <= 2.max(word.chars().count() / 3) => format!("; did you mean `{c}`?"),
+        _ => String::new(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn line_of(source: &str, needle: &str) -> Option<usize> {
+    nth_line_of(source, needle, 1)
+}
+
+fn nth_line_of(source: &str, needle: &str, n: usize) -> Option<usize> {
+    source
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .nth(n - 1)
+        .map(|(i, _)| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(text: &str) -> Result<Settings> {
+        let dir = std::env::temp_dir();
+        let file = parse(text, Path::new("test.toml"))?;
+        Settings::resolve(
+            file,
+            text,
+            Path::new("test.toml"),
+            &dir,
+            &Overrides::default(),
+        )
+    }
+
+    #[test]
+    fn a_few_lines_are_enough() {
+        let s = resolve("[run]\ninputs = [\".\"]\n").unwrap();
+        assert_eq!(s.group_by, [GroupColumn::Outlet]);
+        assert!(s.file.text.stem && s.file.text.stopwords);
+        assert_eq!(s.file.compare.min_count, 5);
+        assert!(s.output_dir.ends_with("output/newsprism"));
+    }
+
+    #[test]
+    fn typo_names_key_line_and_suggestion() {
+        let err = resolve("[run]\ninputs = [\".\"]\ngruop_by = [\"outlet\"]\n").unwrap_err();
+        let msg = err.to_string();
+        assert_eq!(err.exit_code(), 2);
+        assert!(msg.starts_with("test.toml:3:"), "{msg}");
+        assert!(
+            msg.contains("gruop_by") && msg.contains("did you mean `group_by`?"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let msg = resolve("[run]\ninputs = [\".\"]\n[text]\nstem = \"yes\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("test.toml:4:"), "{msg}");
+    }
+
+    #[test]
+    fn topic_errors() {
+        let base = "[run]\ninputs = [\".\"]\n";
+        let msg = resolve(&format!(
+            "{base}[[topics]]\nid = \"a\"\nterms.xx = [\"b\"]\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("unknown language code \"xx\"") && msg.contains(":5:"),
+            "{msg}"
+        );
+        let msg = resolve(&format!("{base}[[topics]]\nid = \"a\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("has no terms"), "{msg}");
+        let dup = "[[topics]]\nid = \"a\"\nterms.en = [\"b\"]\n";
+        let msg = resolve(&format!("{base}{dup}{dup}"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("used twice") && msg.contains(":6:"), "{msg}");
+    }
+
+    #[test]
+    fn missing_input_and_bad_group() {
+        let msg = resolve("[run]\ninputs = [\"/no/such/place\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("/no/such/place") && msg.contains(":2:"),
+            "{msg}"
+        );
+        let msg = resolve("[run]\ninputs = [\".\"]\ngroup_by = [\"outlett\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("did you mean `outlet`?"), "{msg}");
+    }
+
+    #[test]
+    fn relative_paths_follow_the_config_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("articles")).unwrap();
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(&cfg, "[run]\nname = \"x\"\ninputs = [\"articles\"]\n").unwrap();
+        let s = Settings::load(&cfg, &Overrides::default()).unwrap();
+        assert_eq!(s.inputs, [dir.path().join("articles")]);
+        assert_eq!(s.output_dir, dir.path().join("output").join("x"));
+    }
+}

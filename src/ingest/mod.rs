@@ -1,0 +1,477 @@
+//! Reading articles from files and folders, one streamed record at a time.
+//!
+//! [`discover`] walks the inputs (recursively, sorted, symlink loops and hidden files
+//! skipped) and picks each file's format by extension: `.txt` (one article), `.jsonl` /
+//! `.ndjson` (one article a line), `.csv` (header row), each optionally gzipped (`.gz`).
+//! [`read_file`] streams one file and emits a [`Record`] per article: either a
+//! [`RawArticle`] or a [`Rejection`] that says where (file, line) and why. One bad record
+//! never costs its neighbours; a read error (e.g. a truncated gzip) ends that file with a
+//! rejection. A file's SHA-256 is computed while it is read, for the manifest.
+
+mod csv_table;
+mod jsonl;
+mod sources;
+mod text_file;
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use flate2::read::MultiGzDecoder;
+use sha2::{Digest, Sha256};
+
+use crate::config::FieldNames;
+pub use sources::Sources;
+
+/// An article as read, before any analysis. Missing fields are empty strings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawArticle {
+    /// Where it came from: `file` or `file:line`.
+    pub source: String,
+    /// The article's id, or its source when the input gives none.
+    pub id: String,
+    pub outlet: String,
+    pub country: String,
+    pub published: String,
+    pub url: String,
+    pub title: String,
+    pub text: String,
+    /// The `language` field of the input, if any; kept beside the detected language.
+    pub declared_language: String,
+}
+
+/// A record that could not be read as an article.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rejection {
+    pub file: String,
+    /// 1-based line (JSONL, CSV) when the problem is one record, `None` for a whole file.
+    pub line: Option<u64>,
+    pub reason: String,
+    /// The start of the offending record, for a human to recognise it.
+    pub excerpt: String,
+}
+
+impl Rejection {
+    pub fn new(file: &str, line: Option<u64>, reason: impl Into<String>, bytes: &[u8]) -> Self {
+        Rejection {
+            file: file.to_string(),
+            line,
+            reason: reason.into(),
+            excerpt: excerpt(bytes),
+        }
+    }
+}
+
+pub enum Record {
+    Article(RawArticle),
+    Rejected(Rejection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Txt,
+    Jsonl,
+    Csv,
+}
+
+/// One file to read.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// The path shown in tables: the input root's name plus the path below it, so outputs do
+    /// not depend on where the corpus sits on disk.
+    pub display: String,
+    pub size: u64,
+    pub format: Format,
+    pub gzip: bool,
+}
+
+/// What reading one file amounted to, for the manifest.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub file: String,
+    pub size: u64,
+    pub sha256: String,
+    pub articles: u64,
+    pub rejected: u64,
+}
+
+/// Settings the readers need.
+pub struct IngestOptions<'a> {
+    pub fields: &'a FieldNames,
+    pub max_article_bytes: u64,
+}
+
+/// Lists the files under `inputs`, sorted by display path; files that cannot be read as
+/// articles (unsupported extension, unreadable folder) come back as rejections.
+/// `exclude` names files never to read as articles (the sources table).
+pub fn discover(inputs: &[PathBuf], exclude: &[PathBuf]) -> (Vec<InputFile>, Vec<Rejection>) {
+    let exclude: Vec<PathBuf> = exclude
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let mut walk = Walk {
+        files: Vec::new(),
+        rejected: Vec::new(),
+        seen_dirs: Vec::new(),
+        seen_files: Vec::new(),
+        exclude,
+    };
+    for input in inputs {
+        let root_name = root_display(input);
+        walk.visit(input, root_name);
+    }
+    let Walk {
+        mut files,
+        mut rejected,
+        ..
+    } = walk;
+    files.sort_by(|a, b| a.display.cmp(&b.display).then_with(|| a.path.cmp(&b.path)));
+    rejected.sort();
+    (files, rejected)
+}
+
+fn root_display(input: &Path) -> String {
+    let name = match input.file_name() {
+        Some(n) => Some(n.to_os_string()),
+        None => input
+            .canonicalize()
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_os_string())),
+    };
+    name.map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| input.display().to_string())
+}
+
+struct Walk {
+    files: Vec<InputFile>,
+    rejected: Vec<Rejection>,
+    seen_dirs: Vec<PathBuf>,
+    seen_files: Vec<PathBuf>,
+    exclude: Vec<PathBuf>,
+}
+
+impl Walk {
+    fn visit(&mut self, path: &Path, display: String) {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                self.rejected.push(Rejection::new(
+                    &display,
+                    None,
+                    format!("unreadable: {e}"),
+                    b"",
+                ));
+                return;
+            }
+        };
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if meta.is_dir() {
+            if self.seen_dirs.contains(&canonical) {
+                return; // a symlink loop or an input listed twice
+            }
+            self.seen_dirs.push(canonical);
+            let entries = match std::fs::read_dir(path) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.rejected.push(Rejection::new(
+                        &display,
+                        None,
+                        format!("unreadable folder: {e}"),
+                        b"",
+                    ));
+                    return;
+                }
+            };
+            let mut children: Vec<(String, PathBuf)> = Vec::new();
+            for entry in entries {
+                match entry {
+                    Ok(entry) => {
+                        let name = entry.file_name().to_string_lossy().into_owned();
+                        if !name.starts_with('.') {
+                            children.push((name, entry.path()));
+                        }
+                    }
+                    Err(e) => self.rejected.push(Rejection::new(
+                        &display,
+                        None,
+                        format!("unreadable folder entry: {e}"),
+                        b"",
+                    )),
+                }
+            }
+            children.sort();
+            for (name, child) in children {
+                self.visit(&child, format!("{display}/{name}"));
+            }
+            return;
+        }
+        if self.exclude.contains(&canonical) || self.seen_files.contains(&canonical) {
+            return;
+        }
+        self.seen_files.push(canonical);
+        match format_of(path) {
+            Some((format, gzip)) => self.files.push(InputFile {
+                path: path.to_path_buf(),
+                display,
+                size: meta.len(),
+                format,
+                gzip,
+            }),
+            None => self.rejected.push(Rejection::new(
+                &display,
+                None,
+                "unsupported extension (expected .txt, .jsonl, .ndjson or .csv, optionally .gz)",
+                b"",
+            )),
+        }
+    }
+}
+
+fn format_of(path: &Path) -> Option<(Format, bool)> {
+    let name = path.file_name()?.to_string_lossy().to_lowercase();
+    let (name, gzip) = match name.strip_suffix(".gz") {
+        Some(inner) => (inner.to_string(), true),
+        None => (name, false),
+    };
+    let ext = name.rsplit_once('.')?.1;
+    let format = match ext {
+        "txt" => Format::Txt,
+        "jsonl" | "ndjson" => Format::Jsonl,
+        "csv" => Format::Csv,
+        _ => return None,
+    };
+    Some((format, gzip))
+}
+
+/// Reads one file, emitting a record per article. Never fails: problems become rejections.
+/// `progress` counts the raw bytes read, for the progress bar.
+pub fn read_file(
+    file: &InputFile,
+    opts: &IngestOptions,
+    progress: &AtomicU64,
+    emit: &mut dyn FnMut(Record),
+) -> FileReport {
+    let mut report = FileReport {
+        file: file.display.clone(),
+        size: file.size,
+        sha256: String::new(),
+        articles: 0,
+        rejected: 0,
+    };
+    let (articles, rejected) = (Cell::new(0u64), Cell::new(0u64));
+    let mut counting = |record: Record| {
+        let counter = match &record {
+            Record::Article(_) => &articles,
+            Record::Rejected(_) => &rejected,
+        };
+        counter.set(counter.get() + 1);
+        emit(record);
+    };
+    let handle = match File::open(&file.path) {
+        Ok(f) => f,
+        Err(e) => {
+            counting(Record::Rejected(Rejection::new(
+                &file.display,
+                None,
+                format!("unreadable file: {e}"),
+                b"",
+            )));
+            report.rejected = 1;
+            return report;
+        }
+    };
+    let mut raw = Hashing {
+        inner: handle,
+        hasher: Sha256::new(),
+        progress,
+    };
+    let outcome = if file.gzip {
+        let mut decoder = BufReader::new(MultiGzDecoder::new(BufReader::new(&mut raw)));
+        parse(file, opts, &mut decoder, &mut counting)
+            .map_err(|e| format!("truncated or corrupt gzip: {e}"))
+    } else {
+        let mut reader = BufReader::with_capacity(1 << 16, &mut raw);
+        parse(file, opts, &mut reader, &mut counting).map_err(|e| format!("read error: {e}"))
+    };
+    if let Err(reason) = outcome {
+        counting(Record::Rejected(Rejection::new(
+            &file.display,
+            None,
+            reason,
+            b"",
+        )));
+    }
+    // Hash what the parser did not consume (the rest of a broken file), so the digest is
+    // always of the whole file.
+    let _ = io::copy(&mut raw, &mut io::sink());
+    if articles.get() == 0 && rejected.get() == 0 {
+        counting(Record::Rejected(Rejection::new(
+            &file.display,
+            None,
+            "no articles in file",
+            b"",
+        )));
+    }
+    report.articles = articles.get();
+    report.rejected = rejected.get();
+    report.sha256 = hex(&raw.hasher.finalize());
+    report
+}
+
+fn parse(
+    file: &InputFile,
+    opts: &IngestOptions,
+    reader: &mut dyn BufRead,
+    emit: &mut dyn FnMut(Record),
+) -> io::Result<()> {
+    match file.format {
+        Format::Txt => text_file::read(file, opts, reader, emit),
+        Format::Jsonl => jsonl::read(file, opts, reader, emit),
+        Format::Csv => csv_table::read(file, opts, reader, emit),
+    }
+}
+
+struct Hashing<'p> {
+    inner: File,
+    hasher: Sha256,
+    progress: &'p AtomicU64,
+}
+
+impl Read for Hashing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.progress.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The first 80 characters of a record, on one line, for `rejected.csv`.
+pub fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(400)]);
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(80)
+        .collect();
+    if text.chars().count() > 80 {
+        out.push('…');
+    }
+    out.trim().to_string()
+}
+
+/// Checks a record's bytes are text: no NUL bytes, valid UTF-8, within the size limit.
+/// Returns the text, or the reason to reject it.
+fn as_text<'b>(bytes: &'b [u8], max: u64) -> Result<&'b str, String> {
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "article over size limit ({} bytes > {max})",
+            bytes.len()
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err("binary content (NUL bytes)".into());
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "invalid UTF-8 at byte {} (convert the file to UTF-8)",
+            e.valid_up_to()
+        )
+    })
+}
+
+/// Fills a [`RawArticle`] from named values; shared by the JSONL and CSV readers.
+#[derive(Default)]
+struct FieldValues {
+    values: [Option<String>; 8],
+}
+
+const FIELD_COUNT: usize = 8;
+
+impl FieldValues {
+    /// Which article field a key or column name maps to.
+    fn slot(names: &FieldNames, key: &str) -> Option<usize> {
+        [
+            &names.id,
+            &names.outlet,
+            &names.country,
+            &names.published,
+            &names.url,
+            &names.title,
+            &names.text,
+            &names.language,
+        ]
+        .iter()
+        .position(|n| n.as_str() == key)
+    }
+
+    const TEXT: usize = 6;
+
+    /// The article, or why it is not one.
+    fn into_article(self, source: String, names: &FieldNames) -> Result<RawArticle, String> {
+        let [id, outlet, country, published, url, title, text, language] =
+            self.values.map(|v| v.map(|s| s.trim().to_string()));
+        let Some(text) = text else {
+            return Err(format!("no `{}` field", names.text));
+        };
+        if text.is_empty() {
+            return Err("empty text".into());
+        }
+        let id = id
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| source.clone());
+        Ok(RawArticle {
+            source,
+            id,
+            outlet: outlet.unwrap_or_default(),
+            country: country.unwrap_or_default(),
+            published: published.unwrap_or_default(),
+            url: url.unwrap_or_default(),
+            title: title.unwrap_or_default(),
+            text,
+            declared_language: language.unwrap_or_default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_extension() {
+        assert_eq!(
+            format_of(Path::new("a/b.JSONL")),
+            Some((Format::Jsonl, false))
+        );
+        assert_eq!(format_of(Path::new("b.csv.gz")), Some((Format::Csv, true)));
+        assert_eq!(format_of(Path::new("b.txt")), Some((Format::Txt, false)));
+        assert_eq!(format_of(Path::new("b.md")), None);
+        assert_eq!(format_of(Path::new("noext")), None);
+    }
+
+    #[test]
+    fn text_checks() {
+        assert_eq!(as_text(b"ok", 10), Ok("ok"));
+        assert!(as_text(b"a\0b", 10).unwrap_err().contains("NUL"));
+        assert!(as_text(b"caf\xe9", 10)
+            .unwrap_err()
+            .contains("invalid UTF-8 at byte 3"));
+        assert!(as_text(b"0123456789x", 10)
+            .unwrap_err()
+            .contains("size limit"));
+    }
+
+    #[test]
+    fn excerpts_are_one_short_line() {
+        assert_eq!(excerpt(b"a\nb"), "a b");
+        assert_eq!(excerpt("é".repeat(100).as_bytes()).chars().count(), 81);
+    }
+}

@@ -1,0 +1,164 @@
+//! Plain text: one article per file. The first non-empty line is the title, the rest the
+//! body; the outlet is the parent folder's name. An optional header between two `---` lines
+//! (`key: value`, keys as in `[input.fields]`' defaults: id, outlet, country, published, url,
+//! title, language) overrides those.
+
+use std::io::{self, BufRead, Read};
+
+use super::{as_text, IngestOptions, InputFile, RawArticle, Record, Rejection};
+
+pub fn read(
+    file: &InputFile,
+    opts: &IngestOptions,
+    reader: &mut dyn BufRead,
+    emit: &mut dyn FnMut(Record),
+) -> io::Result<()> {
+    let mut bytes = Vec::new();
+    reader
+        .take(opts.max_article_bytes + 1)
+        .read_to_end(&mut bytes)?;
+    let reject = |reason: String, bytes: &[u8]| {
+        Record::Rejected(Rejection::new(&file.display, None, reason, bytes))
+    };
+    if bytes.len() as u64 > opts.max_article_bytes {
+        emit(reject(
+            format!(
+                "article over size limit (more than {} bytes)",
+                opts.max_article_bytes
+            ),
+            &bytes[..200],
+        ));
+        return Ok(());
+    }
+    let text = match as_text(&bytes, opts.max_article_bytes) {
+        Ok(t) => t.trim_start_matches('\u{feff}'),
+        Err(reason) => {
+            emit(reject(reason, &bytes));
+            return Ok(());
+        }
+    };
+    let outlet = file
+        .path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut article = RawArticle {
+        source: file.display.clone(),
+        id: file.display.clone(),
+        outlet,
+        ..RawArticle::default()
+    };
+    let body = match split_header(text) {
+        Some((header, body)) => {
+            for line in header.lines() {
+                let Some((key, value)) = line.split_once(':') else {
+                    continue;
+                };
+                let value = value.trim().to_string();
+                match key.trim() {
+                    "id" => article.id = value,
+                    "outlet" => article.outlet = value,
+                    "country" => article.country = value,
+                    "published" => article.published = value,
+                    "url" => article.url = value,
+                    "title" => article.title = value,
+                    "language" => article.declared_language = value,
+                    _ => {}
+                }
+            }
+            body
+        }
+        None => text,
+    };
+    let body = body.trim();
+    let body = if article.title.is_empty() {
+        let (title, rest) = body.split_once('\n').unwrap_or((body, ""));
+        article.title = title.trim().to_string();
+        rest.trim()
+    } else {
+        body
+    };
+    if body.is_empty() {
+        emit(reject("empty text".into(), text.as_bytes()));
+        return Ok(());
+    }
+    article.text = body.to_string();
+    emit(Record::Article(article));
+    Ok(())
+}
+
+fn split_header(text: &str) -> Option<(&str, &str)> {
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))?;
+    let end = rest.find("\n---")?;
+    let after = &rest[end + 4..];
+    let after = after.strip_prefix('\r').unwrap_or(after);
+    Some((&rest[..end], after.strip_prefix('\n').unwrap_or(after)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FieldNames;
+    use std::io::Cursor;
+
+    fn read_one(path: &str, text: &str) -> Record {
+        let file = InputFile {
+            path: path.into(),
+            display: "data/x.txt".into(),
+            size: 0,
+            format: super::super::Format::Txt,
+            gzip: false,
+        };
+        let names = FieldNames::default();
+        let opts = IngestOptions {
+            fields: &names,
+            max_article_bytes: 1000,
+        };
+        let mut out = Vec::new();
+        read(&file, &opts, &mut Cursor::new(text.as_bytes()), &mut |r| {
+            out.push(r)
+        })
+        .unwrap();
+        assert_eq!(out.len(), 1);
+        out.pop().unwrap()
+    }
+
+    #[test]
+    fn title_body_and_outlet_from_folder() {
+        let Record::Article(a) = read_one(
+            "data/daily-wire/x.txt",
+            "\n\nThe title\nBody one.\nBody two.\n",
+        ) else {
+            panic!()
+        };
+        assert_eq!(a.title, "The title");
+        assert_eq!(a.text, "Body one.\nBody two.");
+        assert_eq!(a.outlet, "daily-wire");
+        assert_eq!(a.id, "data/x.txt");
+    }
+
+    #[test]
+    fn header_overrides() {
+        let text =
+            "---\nid: k1\noutlet: Other\npublished: 2017-09-18\nnote: ignored\n---\nTitle\nBody";
+        let Record::Article(a) = read_one("data/daily/x.txt", text) else {
+            panic!()
+        };
+        assert_eq!(
+            (a.id.as_str(), a.outlet.as_str(), a.published.as_str()),
+            ("k1", "Other", "2017-09-18")
+        );
+        assert_eq!((a.title.as_str(), a.text.as_str()), ("Title", "Body"));
+    }
+
+    #[test]
+    fn title_only_is_empty_text() {
+        let Record::Rejected(r) = read_one("x.txt", "Only a title\n\n") else {
+            panic!()
+        };
+        assert_eq!(r.reason, "empty text");
+    }
+}

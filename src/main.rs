@@ -1,0 +1,92 @@
+//! The thin binary: parse flags, pick a command, run it, map the outcome to an exit code.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use newsprism::config::{Overrides, Settings};
+use newsprism::pipeline::{self, RunOptions};
+use newsprism::Error;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run {
+            config,
+            inputs,
+            output,
+            threads,
+            quiet,
+        } => run(
+            &config,
+            Overrides { inputs, output },
+            RunOptions {
+                threads: threads.map(usize::from),
+                quiet,
+            },
+        ),
+        Command::Check { config } => check(&config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("newsprism: {err}");
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+/// Runs the pipeline and prints a one-paragraph summary (unless quiet). Articles that cannot
+/// be read are not errors: they are counted and listed in rejected.csv.
+fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> Result<(), Error> {
+    let settings = Settings::load(config, &overrides)?;
+    let summary = pipeline::run(&settings, &options)?;
+    if !options.quiet {
+        let rate = summary.analysed as f64 / summary.seconds.max(1e-9);
+        let langs: Vec<String> = summary
+            .languages
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
+        println!(
+            "newsprism: {} articles analysed, {} rejected, from {} files in {:.2} s ({:.0} articles/s)",
+            summary.analysed, summary.rejected, summary.files, summary.seconds, rate
+        );
+        println!("languages: {}", langs.join(", "));
+        println!("tables written to {}", summary.output_dir.display());
+        if summary.rejected > 0 {
+            println!("see rejected.csv for what was not analysed and why");
+        }
+    }
+    Ok(())
+}
+
+/// Validates config and inputs; prints what a run would read. Reads no article.
+fn check(config: &std::path::Path) -> Result<(), Error> {
+    let settings = Settings::load(config, &Overrides::default())?;
+    let report = pipeline::check(&settings)?;
+    let formats: Vec<String> = report
+        .files_by_format
+        .iter()
+        .map(|(f, n)| format!("{n} {f}"))
+        .collect();
+    println!(
+        "{}: ok — {} topics, {} actors; inputs hold {} files ({})",
+        config.display(),
+        report.topics,
+        report.actors,
+        report.files_by_format.values().sum::<usize>(),
+        if formats.is_empty() {
+            "none".to_string()
+        } else {
+            formats.join(", ")
+        }
+    );
+    for p in &report.problems {
+        println!("warning: {p} (a run lists it in rejected.csv)");
+    }
+    Ok(())
+}

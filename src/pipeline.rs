@@ -1,0 +1,289 @@
+//! The `run` and `check` commands as library functions: settings in, tables and a summary out.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::analyze::Analyzers;
+use crate::compare;
+use crate::config::Settings;
+use crate::count::{self, Stage};
+use crate::error::{Error, Result};
+use crate::ingest::{self, FileReport, Format, IngestOptions, Record, Sources};
+use crate::language::LanguageDetector;
+use crate::topics::Lexicon;
+use crate::write;
+
+/// How a run executes; nothing here changes its results.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Worker threads (default: one per core).
+    pub threads: Option<usize>,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// What a run did, for the closing message.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub output_dir: PathBuf,
+    pub files: usize,
+    pub analysed: u64,
+    pub rejected: u64,
+    pub seconds: f64,
+    pub languages: BTreeMap<String, u64>,
+}
+
+/// What `check` found.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub topics: usize,
+    pub actors: usize,
+    pub files_by_format: BTreeMap<String, usize>,
+    /// Files that a run would list as rejected (unsupported, unreadable).
+    pub problems: Vec<String>,
+}
+
+/// Articles or bytes handed to the workers at a time: enough to amortize the channel,
+/// small enough that memory stays flat.
+const BATCH_ARTICLES: usize = 256;
+const BATCH_BYTES: usize = 4 << 20;
+
+/// Reads every input, analyses every article, and writes the tables and manifest into the
+/// run's output folder, replacing the previous run's folder only once all are written.
+pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
+    let started = Instant::now();
+    let started_at = SystemTime::now();
+    let cfg = &settings.file;
+
+    let analyzers = Analyzers::new(&cfg.text);
+    let lexicon = Lexicon::compile(&cfg.topics, &analyzers)?;
+    let detector = LanguageDetector::new(
+        &cfg.language.allow,
+        cfg.language.min_confidence,
+        cfg.language.prefix_chars,
+    );
+    let sources = match &settings.sources {
+        Some(path) => Sources::load(path)?,
+        None => Sources::default(),
+    };
+    let exclude: Vec<PathBuf> = settings.sources.iter().cloned().collect();
+    let (files, walk_rejections) = ingest::discover(&settings.inputs, &exclude);
+
+    let threads = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Run(format!("cannot start {threads} worker threads: {e}")))?;
+
+    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
+    let bar = progress_bar(total_bytes, options.quiet);
+    let bytes_read = AtomicU64::new(0);
+    let records_done = AtomicU64::new(0);
+    let stage = Stage {
+        detector: &detector,
+        analyzers: &analyzers,
+        lexicon: &lexicon,
+        sources: &sources,
+        group_by: &settings.group_by,
+    };
+    let ingest_options = IngestOptions {
+        fields: &cfg.input.fields,
+        max_article_bytes: cfg.input.max_article_bytes,
+    };
+
+    let (mut counts, reports) = std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<Vec<Record>>(threads * 4);
+        let reader = scope.spawn(|| {
+            let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
+            let mut batch = Vec::with_capacity(BATCH_ARTICLES);
+            let mut batch_bytes = 0;
+            for file in &files {
+                let report = ingest::read_file(file, &ingest_options, &bytes_read, &mut |record| {
+                    if let Record::Article(a) = &record {
+                        batch_bytes += a.text.len();
+                    }
+                    batch.push(record);
+                    if batch.len() >= BATCH_ARTICLES || batch_bytes >= BATCH_BYTES {
+                        batch_bytes = 0;
+                        let full =
+                            std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ARTICLES));
+                        let _ = tx.send(full);
+                    }
+                });
+                reports.push(report);
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            drop(tx);
+            reports
+        });
+        let progress = |n: u64| {
+            let done = records_done.fetch_add(n, Ordering::Relaxed) + n;
+            bar.set_position(bytes_read.load(Ordering::Relaxed));
+            let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            bar.set_message(format!("{done} articles, {rate:.0}/s"));
+        };
+        let counts = pool.install(|| count::count(&stage, rx.into_iter(), &progress));
+        let reports = reader.join().expect("the reader thread does not panic");
+        (counts, reports)
+    });
+    bar.finish_and_clear();
+    counts.rejected.extend(walk_rejections);
+
+    let analysed = counts.articles.len() as u64;
+    let rejected = counts.rejected.len() as u64;
+    let mut languages: BTreeMap<String, u64> = BTreeMap::new();
+    for a in &counts.articles {
+        *languages.entry(a.language.to_string()).or_default() += 1;
+    }
+    let tables = compare::tables(counts, lexicon.topics(), &settings.group_by, &cfg.compare);
+
+    let staging = write::Staging::new(&settings.output_dir)?;
+    write::write_tables(staging.dir(), &tables)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let files_with_articles = reports.iter().filter(|r| r.articles > 0).count();
+    let manifest = json!({
+        "newsprism_version": crate::VERSION,
+        "config_file": settings.config_path.as_ref().map(|p| p.display().to_string()),
+        "config": cfg,
+        "inputs": reports.iter().map(|r| json!({
+            "file": r.file, "size": r.size, "sha256": r.sha256,
+            "articles": r.articles, "rejected": r.rejected,
+        })).collect::<Vec<_>>(),
+        "counts": {
+            "files": {
+                "discovered": files.len() + tables.rejected.iter().filter(|r| r.line.is_none() && !files.iter().any(|f| f.display == r.file)).count(),
+                "with_articles": files_with_articles,
+            },
+            "articles": {
+                "discovered": analysed + rejected,
+                "analysed": analysed,
+                "rejected": rejected,
+            },
+        },
+        "languages": languages,
+        "analysis": {
+            "stopwords": cfg.text.stopwords,
+            "stem": cfg.text.stem,
+            "stemmer_panics": analyzers.stemmer_panics(),
+            "by_language": analyzers.describe(languages.keys().map(String::as_str)),
+        },
+        "tables": write::TABLE_FILES,
+        "threads": threads,
+        "started": rfc3339(started_at),
+        "finished": rfc3339(SystemTime::now()),
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+    });
+    write::write_manifest(staging.dir(), &manifest)?;
+    let output_dir = staging.commit()?;
+
+    Ok(Summary {
+        output_dir,
+        files: files.len(),
+        analysed,
+        rejected,
+        seconds,
+        languages,
+    })
+}
+
+/// Validates the config, the topic lexicon and the inputs without analysing anything.
+pub fn check(settings: &Settings) -> Result<CheckReport> {
+    let cfg = &settings.file;
+    let analyzers = Analyzers::new(&cfg.text);
+    Lexicon::compile(&cfg.topics, &analyzers)?;
+    if let Some(path) = &settings.sources {
+        Sources::load(path)?;
+    }
+    let exclude: Vec<PathBuf> = settings.sources.iter().cloned().collect();
+    let (files, rejections) = ingest::discover(&settings.inputs, &exclude);
+    let mut files_by_format = BTreeMap::new();
+    let mut problems: Vec<String> = rejections
+        .iter()
+        .map(|r| format!("{}: {}", r.file, r.reason))
+        .collect();
+    for f in &files {
+        let name = match f.format {
+            Format::Txt => "txt",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+        };
+        let name = if f.gzip {
+            format!("{name}.gz")
+        } else {
+            name.to_string()
+        };
+        *files_by_format.entry(name).or_default() += 1;
+        if let Err(e) = std::fs::File::open(&f.path) {
+            problems.push(format!("{}: unreadable file: {e}", f.display));
+        }
+    }
+    let actors = cfg
+        .topics
+        .iter()
+        .filter(|t| t.kind == crate::config::TopicKind::Actor)
+        .count();
+    Ok(CheckReport {
+        topics: cfg.topics.len() - actors,
+        actors,
+        files_by_format,
+        problems,
+    })
+}
+
+fn progress_bar(total_bytes: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total_bytes);
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% {msg} ETA {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+/// UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+fn rfc3339(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // civil-from-days (Howard Hinnant's algorithm)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(1_505_676_600);
+        assert_eq!(rfc3339(t), "2017-09-17T19:30:00Z");
+    }
+}

@@ -1,0 +1,234 @@
+//! The topic and actor lexicon, compiled through the analyzer and matched on term sequences.
+//!
+//! Each term of the config (a word or a phrase) is analyzed with its own language's chain,
+//! so it becomes the same sequence of stems the article text becomes: "Сирию" and "Сирии"
+//! both hit a topic whose term is "Сирия", and "Corée du Nord" matches across the dropped
+//! stopword "du". An article is matched against the terms of its detected language; an
+//! undetermined one against every term, analyzed with the language-neutral chain.
+//!
+//! Within one topic, matches do not overlap: at each position the longest term wins and the
+//! scan resumes after it. Different topics are counted independently.
+
+use rustc_hash::FxHashMap;
+
+use crate::analyze::Analyzers;
+use crate::config::{TopicKind, TopicSpec};
+use crate::error::{Error, Result};
+use crate::language::UNDETERMINED;
+
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub id: String,
+    pub label: String,
+    pub kind: TopicKind,
+}
+
+struct Pattern {
+    terms: Vec<String>,
+    topic: usize,
+}
+
+#[derive(Default)]
+struct LanguageLexicon {
+    /// Patterns by their first term, longest first.
+    by_first: FxHashMap<String, Vec<Pattern>>,
+}
+
+pub struct Lexicon {
+    topics: Vec<Topic>,
+    by_language: FxHashMap<String, LanguageLexicon>,
+}
+
+impl Lexicon {
+    pub fn compile(specs: &[TopicSpec], analyzers: &Analyzers) -> Result<Lexicon> {
+        let mut topics: Vec<(usize, &TopicSpec)> = specs.iter().enumerate().collect();
+        topics.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        let mut by_language: FxHashMap<String, LanguageLexicon> = FxHashMap::default();
+        let mut out_topics = Vec::new();
+        for (index, (_, spec)) in topics.iter().enumerate() {
+            out_topics.push(Topic {
+                id: spec.id.clone(),
+                label: spec.label.clone(),
+                kind: spec.kind,
+            });
+            for (code, terms) in &spec.terms {
+                for term in terms {
+                    let analyzed = analyzers.get(code).terms(term);
+                    if analyzed.is_empty() {
+                        return Err(Error::config(format!(
+                            "topic {:?}: term {term:?} (terms.{code}) is only stopwords or punctuation, so it can never match",
+                            spec.id
+                        )));
+                    }
+                    add(
+                        by_language.entry(code.clone()).or_default(),
+                        analyzed,
+                        index,
+                    );
+                    let neutral = analyzers.get(UNDETERMINED).terms(term);
+                    add(
+                        by_language.entry(UNDETERMINED.to_string()).or_default(),
+                        neutral,
+                        index,
+                    );
+                }
+            }
+        }
+        for lexicon in by_language.values_mut() {
+            for patterns in lexicon.by_first.values_mut() {
+                patterns.sort_by(|a, b| {
+                    b.terms
+                        .len()
+                        .cmp(&a.terms.len())
+                        .then(a.topic.cmp(&b.topic))
+                });
+                patterns.dedup_by(|a, b| a.terms == b.terms && a.topic == b.topic);
+            }
+        }
+        Ok(Lexicon {
+            topics: out_topics,
+            by_language,
+        })
+    }
+
+    /// Topics sorted by id; hit vectors are indexed in this order.
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
+    }
+
+    /// Adds the hits of each topic in `terms` (an article's term sequence) to `hits`.
+    pub fn count_hits<S: AsRef<str>>(&self, language: &str, terms: &[S], hits: &mut [u32]) {
+        let Some(lexicon) = self.by_language.get(language) else {
+            return;
+        };
+        let mut next_free = vec![0usize; self.topics.len()];
+        for (at, term) in terms.iter().enumerate() {
+            let Some(patterns) = lexicon.by_first.get(term.as_ref()) else {
+                continue;
+            };
+            for p in patterns {
+                if next_free[p.topic] > at || at + p.terms.len() > terms.len() {
+                    continue;
+                }
+                let matches = p.terms[1..]
+                    .iter()
+                    .zip(&terms[at + 1..])
+                    .all(|(want, have)| want == have.as_ref());
+                if matches {
+                    hits[p.topic] += 1;
+                    next_free[p.topic] = at + p.terms.len();
+                }
+            }
+        }
+    }
+}
+
+fn add(lexicon: &mut LanguageLexicon, terms: Vec<String>, topic: usize) {
+    if terms.is_empty() {
+        return;
+    }
+    lexicon
+        .by_first
+        .entry(terms[0].clone())
+        .or_default()
+        .push(Pattern { terms, topic });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TextSection;
+    use std::collections::BTreeMap;
+
+    fn spec(id: &str, terms: &[(&str, &[&str])]) -> TopicSpec {
+        TopicSpec {
+            id: id.into(),
+            label: id.into(),
+            kind: TopicKind::Topic,
+            terms: terms
+                .iter()
+                .map(|(l, t)| (l.to_string(), t.iter().map(|s| s.to_string()).collect()))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    fn hits(lexicon: &Lexicon, analyzers: &Analyzers, lang: &str, text: &str) -> Vec<u32> {
+        let terms = analyzers.get(lang).terms(text);
+        let mut hits = vec![0; lexicon.topics().len()];
+        lexicon.count_hits(lang, &terms, &mut hits);
+        hits
+    }
+
+    #[test]
+    fn inflected_forms_and_phrases_match() {
+        let analyzers = Analyzers::new(&TextSection::default());
+        let lexicon = Lexicon::compile(
+            &[
+                spec(
+                    "syria",
+                    &[("ru", &["Сирия", "зона деэскалации"]), ("fr", &["Syrie"])],
+                ),
+                spec(
+                    "north_korea",
+                    &[("fr", &["Corée du Nord", "nord-coréen", "Pyongyang"])],
+                ),
+            ],
+            &analyzers,
+        )
+        .unwrap();
+        assert_eq!(lexicon.topics()[0].id, "north_korea");
+        let ru = hits(
+            &lexicon,
+            &analyzers,
+            "ru",
+            "В Сирии и вокруг Сирию; зоны деэскалации работают.",
+        );
+        assert_eq!(ru, [0, 3]);
+        let fr = hits(
+            &lexicon,
+            &analyzers,
+            "fr",
+            "La Corée du Nord, les essais nord-coréens et Pyongyang. Le nord de la Syrie.",
+        );
+        assert_eq!(fr, [3, 1]);
+        // another language's terms do not apply
+        assert_eq!(hits(&lexicon, &analyzers, "en", "Syrie Pyongyang"), [0, 0]);
+        // an undetermined article is matched against every term, unstemmed
+        assert_eq!(
+            hits(&lexicon, &analyzers, UNDETERMINED, "syrie pyongyang сирия"),
+            [1, 2]
+        );
+    }
+
+    #[test]
+    fn longest_match_wins_and_matches_do_not_overlap() {
+        let analyzers = Analyzers::new(&TextSection {
+            stopwords: false,
+            stem: false,
+            ..TextSection::default()
+        });
+        let lexicon = Lexicon::compile(
+            &[spec("t", &[("en", &["north korea", "korea", "north"])])],
+            &analyzers,
+        )
+        .unwrap();
+        assert_eq!(
+            hits(
+                &lexicon,
+                &analyzers,
+                "en",
+                "north korea and korea and north"
+            ),
+            [3]
+        );
+    }
+
+    #[test]
+    fn a_term_of_only_stopwords_is_an_error() {
+        let analyzers = Analyzers::new(&TextSection::default());
+        let err = Lexicon::compile(&[spec("t", &[("fr", &["de la"])])], &analyzers)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("\"de la\""), "{err}");
+    }
+}

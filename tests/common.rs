@@ -1,0 +1,77 @@
+//! Helpers shared by the end-to-end tests: run the real binary, read the CSVs it wrote.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` beside the checkout (as laid out for developers and CI), or $NEWSPRISM_SHARED.
+pub fn shared() -> PathBuf {
+    let dir = std::env::var_os("NEWSPRISM_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("..").join("shared"));
+    assert!(
+        dir.join("bench/make_corpus.py").is_file(),
+        "these tests need the shared corpora at {} (set NEWSPRISM_SHARED to move them)",
+        dir.display()
+    );
+    dir
+}
+
+pub fn newsprism(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newsprism"))
+        .args(args)
+        .output()
+        .expect("the newsprism binary runs")
+}
+
+pub fn run_ok(args: &[&str]) -> Output {
+    let out = newsprism(args);
+    assert!(
+        out.status.success(),
+        "newsprism {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out
+}
+
+/// A CSV as a list of rows keyed by column name.
+pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut rdr =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .map(str::to_string)
+                .zip(r.iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+/// Builds an NTREX-based corpus with ../shared/bench/make_corpus.py.
+pub fn make_corpus(out: &Path, articles: usize, extra: &[&str]) {
+    let script = shared().join("bench/make_corpus.py");
+    let status = Command::new("python3")
+        .arg(&script)
+        .arg("--out")
+        .arg(out)
+        .arg("--articles")
+        .arg(articles.to_string())
+        .args(extra)
+        .output()
+        .expect("python3 runs make_corpus.py");
+    assert!(
+        status.status.success(),
+        "make_corpus.py failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}

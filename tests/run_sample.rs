@@ -1,0 +1,257 @@
+//! The whole run on the sample data in `data/`, through the real binary.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::*;
+
+fn sample_run(threads: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let config = repo().join("config.toml");
+    run_ok(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--threads",
+        threads,
+        "--quiet",
+    ]);
+    (tmp, out)
+}
+
+#[test]
+fn sample_run_writes_every_table() {
+    let (_tmp, out) = sample_run("2");
+    for table in [
+        "articles.csv",
+        "article_topics.csv",
+        "topics_by_group.csv",
+        "topic_comparison.csv",
+        "terms_by_group.csv",
+        "languages.csv",
+        "rejected.csv",
+        "manifest.json",
+    ] {
+        assert!(out.join(table).is_file(), "{table} missing");
+    }
+    let articles = read_csv(&out.join("articles.csv"));
+    assert_eq!(articles.len(), 34);
+    let outlets: std::collections::BTreeSet<&str> =
+        articles.iter().map(|a| a["outlet"].as_str()).collect();
+    assert_eq!(outlets.len(), 13);
+    assert!(read_csv(&out.join("rejected.csv")).is_empty());
+
+    // every article's detected language is the one it was written in
+    let by_outlet_lang: HashMap<&str, &str> = [
+        ("alpenpost", "de"),
+        ("correio-do-atlantico", "pt"),
+        ("dniprovi-visti", "uk"),
+        ("dongfang-chenbao", "zh"),
+        ("el-faro-diario", "es"),
+        ("gazzetta-del-molo", "it"),
+        ("harbor-ledger", "en"),
+        ("kurier-wislany", "pl"),
+        ("le-veilleur", "fr"),
+        ("northgate-wire", "en"),
+        ("rheinblick", "de"),
+        ("rt-france", "fr"),
+        ("vestnik-severa", "ru"),
+    ]
+    .into();
+    for a in &articles {
+        assert_eq!(
+            a["language"],
+            by_outlet_lang[a["outlet"].as_str()],
+            "{}",
+            a["article_id"]
+        );
+    }
+    // sources.csv joined the country onto articles that had none
+    let seed = articles
+        .iter()
+        .find(|a| a["outlet"] == "rt-france")
+        .unwrap();
+    assert_eq!(seed["country"], "RU");
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["counts"]["articles"]["analysed"], 34);
+    assert_eq!(manifest["counts"]["articles"]["rejected"], 0);
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 21);
+    assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert!(manifest["analysis"]["by_language"]["fr"]["stopwords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w == "les"));
+}
+
+/// The seed article (RT France), counted by hand from its text:
+/// - syria 9: Syrie ×3 ("violence en Syrie", "nord de la Syrie", "crise en Syrie"), Astana,
+///   "zone de désescalade", Idleb, Homs, Ghouta, Damas;
+/// - north_korea 3: "nord-coréennes", Pyongyang, #CoreeduNord;
+/// - sanctions 2: "les sanctions sans cesse plus fortes", "la guerre des sanctions";
+/// - un_general_assembly 4: "Assemblée générale" in the title and three times in the body;
+/// - lavrov 4 and tillerson 4: "Lavrov-Tillerson" in the title and three full names;
+/// - putin 2: "Poutine" twice; trump 2; zakharova 1;
+/// - diplomatic_missions 3: consulat, "présence diplomatique", "personnel diplomatique";
+/// - us_russia_relations 1: "relations entre Washington et Moscou";
+/// - geneva_process 1: "processus politique de Genève" (one match: the longest term wins);
+/// - ukraine_minsk 2: Minsk, Ukraine.
+#[test]
+fn seed_article_topics_match_a_hand_count() {
+    let (_tmp, out) = sample_run("2");
+    let articles = read_csv(&out.join("articles.csv"));
+    let seed = articles
+        .iter()
+        .find(|a| a["outlet"] == "rt-france")
+        .unwrap();
+    assert_eq!(seed["language"], "fr");
+    assert!(seed["language_confidence"].parse::<f64>().unwrap() > 0.9);
+    let id = seed["article_id"].clone();
+    assert_eq!(id, "articles/rt-france/000_4add2c01ef8e9419.txt");
+
+    let hits: HashMap<String, u64> = read_csv(&out.join("article_topics.csv"))
+        .into_iter()
+        .filter(|r| r["article_id"] == id)
+        .map(|r| (r["topic"].clone(), r["hits"].parse().unwrap()))
+        .collect();
+    let expected: HashMap<String, u64> = [
+        ("syria", 9),
+        ("north_korea", 3),
+        ("sanctions", 2),
+        ("un_general_assembly", 4),
+        ("lavrov", 4),
+        ("tillerson", 4),
+        ("putin", 2),
+        ("trump", 2),
+        ("zakharova", 1),
+        ("diplomatic_missions", 3),
+        ("us_russia_relations", 1),
+        ("geneva_process", 1),
+        ("ukraine_minsk", 2),
+    ]
+    .into_iter()
+    .map(|(t, n)| (t.to_string(), n))
+    .collect();
+    assert_eq!(hits, expected);
+
+    // the outlet's row in topics_by_group agrees (the seed is rt-france's only article)
+    let rows = read_csv(&out.join("topics_by_group.csv"));
+    let syria = rows
+        .iter()
+        .find(|r| r["outlet"] == "rt-france" && r["topic"] == "syria")
+        .unwrap();
+    assert_eq!(syria["hits"], "9");
+    assert_eq!(syria["articles_mentioning"], "1");
+    assert_eq!(syria["share_articles"], "1.0");
+    let words: f64 = seed["words"].parse().unwrap();
+    let per_1k: f64 = syria["per_1k_words"].parse().unwrap();
+    assert!((per_1k - 9000.0 / words).abs() < 1e-6);
+
+    // the wide table has one column per outlet and the same figure
+    let wide = read_csv(&out.join("topic_comparison.csv"));
+    let syria_wide = wide.iter().find(|r| r["topic"] == "syria").unwrap();
+    assert_eq!(syria_wide["rt-france"].parse::<f64>().unwrap(), per_1k);
+    assert_eq!(syria_wide.len(), 14);
+}
+
+#[test]
+fn terms_carry_their_most_frequent_surface_form() {
+    let (_tmp, out) = sample_run("1");
+    let terms = read_csv(&out.join("terms_by_group.csv"));
+    let sanction = terms
+        .iter()
+        .find(|r| r["outlet"] == "le-veilleur" && r["term"] == "sanction")
+        .unwrap();
+    // "sanctions" ×5 in le-veilleur's three articles, never "sanction"
+    assert_eq!(sanction["display"], "sanctions");
+    assert_eq!(sanction["count"], "5");
+    assert_eq!(sanction["articles_mentioning"], "2");
+    // Chinese yields bigram terms
+    assert!(terms
+        .iter()
+        .any(|r| r["outlet"] == "dongfang-chenbao" && r["term"] == "会晤"));
+}
+
+#[test]
+fn output_is_identical_across_thread_counts() {
+    let (_a, one) = sample_run("1");
+    let (_b, two) = sample_run("2");
+    for table in [
+        "articles.csv",
+        "article_topics.csv",
+        "topics_by_group.csv",
+        "topic_comparison.csv",
+        "terms_by_group.csv",
+        "languages.csv",
+        "rejected.csv",
+    ] {
+        let x = std::fs::read(one.join(table)).unwrap();
+        let y = std::fs::read(two.join(table)).unwrap();
+        assert!(x == y, "{table} differs between --threads 1 and 2");
+    }
+}
+
+#[test]
+fn check_names_a_typo_and_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[run]\ninputs = [\".\"]\n\n[text]\nstopwrods = false\n",
+    )
+    .unwrap();
+    let out = newsprism(&["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.toml:5")
+            && err.contains("stopwrods")
+            && err.contains("did you mean `stopwords`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_accepts_the_shipped_config() {
+    let config = repo().join("config.toml");
+    let out = run_ok(&["check", "--config", config.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("8 topics, 6 actors"), "{text}");
+}
+
+#[test]
+fn usage_and_config_errors_exit_2_other_failures_1() {
+    assert_eq!(newsprism(&["run", "--bogus"]).status.code(), Some(2));
+    assert_eq!(
+        newsprism(&["run", "--config", "/no/such/config.toml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let blocker = tmp.path().join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let config = repo().join("config.toml");
+    // the output folder's parent is a file: the run cannot write, which is not a config error
+    let out = newsprism(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        blocker.join("run").to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(newsprism(&["--version"]).status.success());
+}
