@@ -576,7 +576,7 @@ mod tests {
         let msg = resolve(&format!("{base}{dup}{dup}"))
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("used twice") && msg.contains(":6:"), "{msg}");
+        assert!(msg.contains("used twice") && msg.contains(":7:"), "{msg}");
     }
 
     #[test]

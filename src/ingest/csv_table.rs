@@ -32,20 +32,19 @@ pub fn read(
         })
         .collect();
     if !slots.contains(&Some(FieldValues::TEXT)) {
-        let columns = String::from_utf8_lossy(&headers.as_slice().to_vec()).into_owned();
         let cols: Vec<String> = headers
             .iter()
             .map(|h| String::from_utf8_lossy(h).into_owned())
             .collect();
+        let cols = cols.join(", ");
         emit(Record::Rejected(Rejection::new(
             &file.display,
             Some(1),
             format!(
-                "no `{}` column in the header (columns: {})",
-                opts.fields.text,
-                cols.join(", ")
+                "no `{}` column in the header (columns: {cols})",
+                opts.fields.text
             ),
-            columns.as_bytes(),
+            cols.as_bytes(),
         )));
         return Ok(());
     }

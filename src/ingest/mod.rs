@@ -369,7 +369,7 @@ pub fn excerpt(bytes: &[u8]) -> String {
 
 /// Checks a record's bytes are text: no NUL bytes, valid UTF-8, within the size limit.
 /// Returns the text, or the reason to reject it.
-fn as_text<'b>(bytes: &'b [u8], max: u64) -> Result<&'b str, String> {
+fn as_text(bytes: &[u8], max: u64) -> Result<&str, String> {
     if bytes.len() as u64 > max {
         return Err(format!(
             "article over size limit ({} bytes > {max})",

@@ -57,8 +57,9 @@ pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
         .collect()
 }
 
-/// Builds an NTREX-based corpus with ../shared/bench/make_corpus.py.
-pub fn make_corpus(out: &Path, articles: usize, extra: &[&str]) {
+/// Builds an NTREX-based corpus with ../shared/bench/make_corpus.py. Its answer key is moved
+/// out of the corpus folder, to `<out>.truth.csv`, so that a run reads only articles.
+pub fn make_corpus(out: &Path, articles: usize, extra: &[&str]) -> PathBuf {
     let script = shared().join("bench/make_corpus.py");
     let status = Command::new("python3")
         .arg(&script)
@@ -74,4 +75,7 @@ pub fn make_corpus(out: &Path, articles: usize, extra: &[&str]) {
         "make_corpus.py failed: {}",
         String::from_utf8_lossy(&status.stderr)
     );
+    let truth = out.with_extension("truth.csv");
+    std::fs::rename(out.join("truth.csv"), &truth).unwrap();
+    truth
 }
