@@ -14,12 +14,13 @@ use crate::compare::Tables;
 use crate::error::{Error, Result};
 
 /// The output files of a run, in the order they are written.
-pub const TABLE_FILES: [&str; 7] = [
+pub const TABLE_FILES: [&str; 8] = [
     "articles.csv",
     "article_topics.csv",
     "topics_by_group.csv",
     "topic_comparison.csv",
     "terms_by_group.csv",
+    "keyness.csv",
     "languages.csv",
     "rejected.csv",
 ];
@@ -86,20 +87,12 @@ impl Drop for Staging {
 
 /// Writes every table into `dir`.
 pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
-    let groups = |rows: &mut dyn Iterator<Item = &Vec<String>>| -> Vec<Vec<String>> {
-        let mut cols = vec![Vec::new(); t.group_columns.len()];
-        for key in rows {
-            for (col, v) in cols.iter_mut().zip(key) {
-                col.push(v.clone());
-            }
-        }
-        cols
-    };
-    let group_cols = |values: Vec<Vec<String>>| -> Vec<Column> {
+    // the group columns of rows that carry a group key
+    let group_cols = |keys: Vec<&Vec<String>>| -> Vec<Column> {
         t.group_columns
             .iter()
-            .zip(values)
-            .map(|(name, v)| text(name, v))
+            .enumerate()
+            .map(|(i, name)| text(name, keys.iter().map(|k| k[i].clone())))
             .collect()
     };
 
@@ -108,35 +101,24 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         dir,
         "articles.csv",
         vec![
-            text("article_id", a.iter().map(|r| r.id.clone()).collect()),
-            text("source", a.iter().map(|r| r.source.clone()).collect()),
-            text("outlet", a.iter().map(|r| r.outlet.clone()).collect()),
-            text("country", a.iter().map(|r| r.country.clone()).collect()),
-            text("published", a.iter().map(|r| r.published.clone()).collect()),
-            text("url", a.iter().map(|r| r.url.clone()).collect()),
-            text("title", a.iter().map(|r| r.title.clone()).collect()),
-            text(
-                "language",
-                a.iter().map(|r| r.language.to_string()).collect(),
-            ),
-            Column::new(
-                "language_confidence".into(),
-                a.iter()
-                    .map(|r| round(r.language_confidence, 4))
-                    .collect::<Vec<f64>>(),
+            text("article_id", a.iter().map(|r| r.id.clone())),
+            text("source", a.iter().map(|r| r.source.clone())),
+            text("outlet", a.iter().map(|r| r.outlet.clone())),
+            text("country", a.iter().map(|r| r.country.clone())),
+            text("published", a.iter().map(|r| r.published.clone())),
+            text("url", a.iter().map(|r| r.url.clone())),
+            text("title", a.iter().map(|r| r.title.clone())),
+            text("language", a.iter().map(|r| r.language.to_string())),
+            float(
+                "language_confidence",
+                a.iter().map(|r| round(r.language_confidence, 4)),
             ),
             text(
                 "declared_language",
-                a.iter().map(|r| r.declared_language.clone()).collect(),
+                a.iter().map(|r| r.declared_language.clone()),
             ),
-            Column::new(
-                "words".into(),
-                a.iter().map(|r| r.words).collect::<Vec<u64>>(),
-            ),
-            Column::new(
-                "terms".into(),
-                a.iter().map(|r| r.terms).collect::<Vec<u64>>(),
-            ),
+            count("words", a.iter().map(|r| r.words)),
+            count("terms", a.iter().map(|r| r.terms)),
         ],
     )?;
 
@@ -145,99 +127,80 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         dir,
         "article_topics.csv",
         vec![
-            text(
-                "article_id",
-                at.iter().map(|r| r.article_id.clone()).collect(),
-            ),
-            text("source", at.iter().map(|r| r.source.clone()).collect()),
-            text("topic", at.iter().map(|r| r.topic.clone()).collect()),
-            text("kind", at.iter().map(|r| r.kind.to_string()).collect()),
-            Column::new(
-                "hits".into(),
-                at.iter().map(|r| r.hits).collect::<Vec<u64>>(),
-            ),
+            text("article_id", at.iter().map(|r| r.article_id.clone())),
+            text("source", at.iter().map(|r| r.source.clone())),
+            text("topic", at.iter().map(|r| r.topic.clone())),
+            text("kind", at.iter().map(|r| r.kind.to_string())),
+            count("hits", at.iter().map(|r| r.hits)),
         ],
     )?;
 
     let tg = &t.topics_by_group;
-    let mut cols = group_cols(groups(&mut tg.iter().map(|r| &r.group)));
+    let mut cols = group_cols(tg.iter().map(|r| &r.group).collect());
     cols.extend([
-        text("topic", tg.iter().map(|r| r.topic.clone()).collect()),
-        text("kind", tg.iter().map(|r| r.kind.to_string()).collect()),
-        Column::new(
-            "hits".into(),
-            tg.iter().map(|r| r.hits).collect::<Vec<u64>>(),
+        text("topic", tg.iter().map(|r| r.topic.clone())),
+        text("kind", tg.iter().map(|r| r.kind.to_string())),
+        count("hits", tg.iter().map(|r| r.hits)),
+        count("articles", tg.iter().map(|r| r.articles)),
+        count(
+            "articles_mentioning",
+            tg.iter().map(|r| r.articles_mentioning),
         ),
-        Column::new(
-            "articles".into(),
-            tg.iter().map(|r| r.articles).collect::<Vec<u64>>(),
+        float(
+            "share_articles",
+            tg.iter().map(|r| round(r.share_articles, 6)),
         ),
-        Column::new(
-            "articles_mentioning".into(),
-            tg.iter()
-                .map(|r| r.articles_mentioning)
-                .collect::<Vec<u64>>(),
-        ),
-        Column::new(
-            "share_articles".into(),
-            tg.iter()
-                .map(|r| round(r.share_articles, 6))
-                .collect::<Vec<f64>>(),
-        ),
-        Column::new(
-            "per_1k_words".into(),
-            tg.iter()
-                .map(|r| round(r.per_1k_words, 6))
-                .collect::<Vec<f64>>(),
-        ),
+        float("per_1k_words", tg.iter().map(|r| round(r.per_1k_words, 6))),
+        float("ci_low", tg.iter().map(|r| round(r.ci_low, 6))),
+        float("ci_high", tg.iter().map(|r| round(r.ci_high, 6))),
+        float("g2", tg.iter().map(|r| r.g2)),
+        float("p_value", tg.iter().map(|r| r.p_value)),
+        maybe_float("log_ratio", tg.iter().map(|r| r.log_ratio)),
     ]);
     write(dir, "topics_by_group.csv", cols)?;
 
     let tc = &t.topic_comparison;
-    let mut cols = vec![text("topic", tc.rows.iter().map(|r| r.0.clone()).collect())];
+    let mut cols = vec![text("topic", tc.rows.iter().map(|r| r.0.clone()))];
     for (i, name) in tc.columns.iter().enumerate() {
-        cols.push(Column::new(
-            name.as_str().into(),
-            tc.rows
-                .iter()
-                .map(|r| round(r.1[i], 6))
-                .collect::<Vec<f64>>(),
-        ));
+        cols.push(float(name, tc.rows.iter().map(|r| round(r.1[i], 6))));
     }
     write(dir, "topic_comparison.csv", cols)?;
 
     let tt = &t.terms_by_group;
-    let mut cols = group_cols(groups(&mut tt.iter().map(|r| &r.group)));
+    let mut cols = group_cols(tt.iter().map(|r| &r.group).collect());
     cols.extend([
-        text("term", tt.iter().map(|r| r.term.clone()).collect()),
-        text("display", tt.iter().map(|r| r.display.clone()).collect()),
-        Column::new(
-            "count".into(),
-            tt.iter().map(|r| r.count).collect::<Vec<u64>>(),
-        ),
-        Column::new(
-            "per_1k_words".into(),
-            tt.iter()
-                .map(|r| round(r.per_1k_words, 6))
-                .collect::<Vec<f64>>(),
-        ),
-        Column::new(
-            "articles_mentioning".into(),
-            tt.iter()
-                .map(|r| r.articles_mentioning)
-                .collect::<Vec<u64>>(),
+        text("term", tt.iter().map(|r| r.term.clone())),
+        text("display", tt.iter().map(|r| r.display.clone())),
+        count("count", tt.iter().map(|r| r.count)),
+        float("per_1k_words", tt.iter().map(|r| round(r.per_1k_words, 6))),
+        count(
+            "articles_mentioning",
+            tt.iter().map(|r| r.articles_mentioning),
         ),
     ]);
     write(dir, "terms_by_group.csv", cols)?;
 
-    let l = &t.languages;
-    let mut cols = group_cols(groups(&mut l.iter().map(|r| &r.group)));
+    let k = &t.keyness;
+    let mut cols = group_cols(k.iter().map(|r| &r.group).collect());
     cols.extend([
-        text("language", l.iter().map(|r| r.language.clone()).collect()),
-        Column::new(
-            "articles".into(),
-            l.iter().map(|r| r.articles).collect::<Vec<u64>>(),
-        ),
+        text("term", k.iter().map(|r| r.term.clone())),
+        text("display", k.iter().map(|r| r.display.clone())),
+        count("count_group", k.iter().map(|r| r.count_group)),
+        count("count_rest", k.iter().map(|r| r.count_rest)),
+        count("words_group", k.iter().map(|r| r.words_group)),
+        count("words_rest", k.iter().map(|r| r.words_rest)),
+        float("g2", k.iter().map(|r| r.g2)),
+        float("p_value", k.iter().map(|r| r.p_value)),
+        maybe_float("log_ratio", k.iter().map(|r| r.log_ratio)),
+        maybe_float("log_odds_z", k.iter().map(|r| r.log_odds_z)),
+    ]);
+    write(dir, "keyness.csv", cols)?;
+
+    let l = &t.languages;
+    let mut cols = group_cols(l.iter().map(|r| &r.group).collect());
+    cols.extend([
+        text("language", l.iter().map(|r| r.language.clone())),
+        count("articles", l.iter().map(|r| r.articles)),
     ]);
     write(dir, "languages.csv", cols)?;
 
@@ -246,13 +209,13 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         dir,
         "rejected.csv",
         vec![
-            text("file", r.iter().map(|r| r.file.clone()).collect()),
+            text("file", r.iter().map(|r| r.file.clone())),
             Column::new(
                 "line".into(),
                 r.iter().map(|r| r.line).collect::<Vec<Option<u64>>>(),
             ),
-            text("reason", r.iter().map(|r| r.reason.clone()).collect()),
-            text("excerpt", r.iter().map(|r| r.excerpt.clone()).collect()),
+            text("reason", r.iter().map(|r| r.reason.clone())),
+            text("excerpt", r.iter().map(|r| r.excerpt.clone())),
         ],
     )?;
     Ok(())
@@ -267,12 +230,22 @@ pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<()> {
 }
 
 /// A text column; empty strings are written as empty cells rather than `""`.
-fn text(name: &str, values: Vec<String>) -> Column {
-    let values: Vec<Option<String>> = values
-        .into_iter()
-        .map(|v| (!v.is_empty()).then_some(v))
-        .collect();
+fn text(name: &str, values: impl Iterator<Item = String>) -> Column {
+    let values: Vec<Option<String>> = values.map(|v| (!v.is_empty()).then_some(v)).collect();
     Column::new(name.into(), values)
+}
+
+fn count(name: &str, values: impl Iterator<Item = u64>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<u64>>())
+}
+
+fn float(name: &str, values: impl Iterator<Item = f64>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<f64>>())
+}
+
+/// A float column whose missing values are empty cells.
+fn maybe_float(name: &str, values: impl Iterator<Item = Option<f64>>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<Option<f64>>>())
 }
 
 /// Rounds for display; the value is still the exact ratio up to the last printed digit.

@@ -32,6 +32,7 @@ fn sample_run_writes_every_table() {
         "topics_by_group.csv",
         "topic_comparison.csv",
         "terms_by_group.csv",
+        "keyness.csv",
         "languages.csv",
         "rejected.csv",
         "manifest.json",

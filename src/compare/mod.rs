@@ -1,0 +1,455 @@
+//! From folded counts to the rows of every table, each sorted explicitly so that a run's
+//! output does not depend on thread count or input order.
+//!
+//! Rates are per 1,000 words, where words are the word tokens before stopwords were dropped
+//! (the `words` column of `articles.csv`). The statistics of [`stats`] compare a group with
+//! all other groups pooled, on the counted terms (after stopwords).
+
+pub mod stats;
+
+use rustc_hash::FxHashMap;
+
+use crate::config::{CompareSection, GroupColumn};
+use crate::count::{ArticleRow, Counts, GroupCounts, TermCount};
+use crate::ingest::Rejection;
+use crate::topics::Topic;
+
+pub struct ArticleTopicRow {
+    pub article_id: String,
+    pub source: String,
+    pub topic: String,
+    pub kind: &'static str,
+    pub hits: u64,
+}
+
+pub struct TopicGroupRow {
+    pub group: Vec<String>,
+    pub topic: String,
+    pub kind: &'static str,
+    pub hits: u64,
+    pub articles: u64,
+    pub articles_mentioning: u64,
+    pub share_articles: f64,
+    pub per_1k_words: f64,
+    /// Wilson 95 % interval of `share_articles`.
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// The topic's hits in the group against the rest, on counted terms.
+    pub g2: f64,
+    pub p_value: f64,
+    pub log_ratio: Option<f64>,
+}
+
+/// One row of `keyness.csv`: a term of one group against all other groups pooled.
+pub struct KeynessRow {
+    pub group: Vec<String>,
+    pub term: String,
+    pub display: String,
+    pub count_group: u64,
+    pub count_rest: u64,
+    pub words_group: u64,
+    pub words_rest: u64,
+    pub g2: f64,
+    pub p_value: f64,
+    pub log_ratio: Option<f64>,
+    /// Only for terms the group uses (as tidylo, which has rows for observed pairs only).
+    pub log_odds_z: Option<f64>,
+}
+
+pub struct TermGroupRow {
+    pub group: Vec<String>,
+    pub term: String,
+    pub display: String,
+    pub count: u64,
+    pub per_1k_words: f64,
+    pub articles_mentioning: u64,
+}
+
+pub struct LanguageRow {
+    pub group: Vec<String>,
+    pub language: String,
+    pub articles: u64,
+}
+
+/// `topic_comparison.csv`: one row per topic, one column per group.
+pub struct TopicComparison {
+    pub columns: Vec<String>,
+    pub rows: Vec<(String, Vec<f64>)>,
+}
+
+/// Every table of a run, rows in their final order.
+pub struct Tables {
+    pub group_columns: Vec<&'static str>,
+    pub articles: Vec<ArticleRow>,
+    pub article_topics: Vec<ArticleTopicRow>,
+    pub topics_by_group: Vec<TopicGroupRow>,
+    pub topic_comparison: TopicComparison,
+    pub terms_by_group: Vec<TermGroupRow>,
+    pub keyness: Vec<KeynessRow>,
+    pub languages: Vec<LanguageRow>,
+    pub rejected: Vec<Rejection>,
+}
+
+pub fn tables(
+    counts: Counts,
+    topics: &[Topic],
+    group_by: &[GroupColumn],
+    compare: &CompareSection,
+) -> Tables {
+    let Counts {
+        groups,
+        mut articles,
+        mut rejected,
+    } = counts;
+    articles.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.source.cmp(&b.source)));
+    rejected.sort();
+    let mut groups: Vec<(Vec<String>, GroupCounts)> = groups.into_iter().collect();
+    groups.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let article_topics = articles
+        .iter()
+        .flat_map(|a| {
+            a.topic_hits.iter().map(|&(t, hits)| ArticleTopicRow {
+                article_id: a.id.clone(),
+                source: a.source.clone(),
+                topic: topics[t].id.clone(),
+                kind: topics[t].kind.as_str(),
+                hits: u64::from(hits),
+            })
+        })
+        .collect();
+
+    let total_terms: u64 = groups.iter().map(|(_, g)| g.terms).sum();
+    let topic_totals: Vec<u64> = (0..topics.len())
+        .map(|i| groups.iter().map(|(_, g)| g.topic_hits[i]).sum())
+        .collect();
+    let mut topics_by_group = Vec::new();
+    let mut comparison_rows: Vec<(String, Vec<f64>)> =
+        topics.iter().map(|t| (t.id.clone(), Vec::new())).collect();
+    for (key, g) in &groups {
+        for (i, topic) in topics.iter().enumerate() {
+            let per_1k_words = per_1k(g.topic_hits[i], g.words);
+            let (a, b) = (g.topic_hits[i], topic_totals[i] - g.topic_hits[i]);
+            let (wg, wr) = (g.terms, total_terms - g.terms);
+            let g2 = stats::g2(a, b, wg.saturating_sub(a), wr.saturating_sub(b));
+            let (ci_low, ci_high) = stats::wilson_95(g.topic_articles[i], g.articles);
+            topics_by_group.push(TopicGroupRow {
+                group: key.clone(),
+                topic: topic.id.clone(),
+                kind: topic.kind.as_str(),
+                hits: g.topic_hits[i],
+                articles: g.articles,
+                articles_mentioning: g.topic_articles[i],
+                share_articles: ratio(g.topic_articles[i], g.articles),
+                per_1k_words,
+                ci_low,
+                ci_high,
+                g2,
+                p_value: stats::p_chi2_1(g2),
+                log_ratio: stats::log_ratio(a, wg, b, wr),
+            });
+            comparison_rows[i].1.push(per_1k_words);
+        }
+    }
+
+    let mut terms_by_group = Vec::new();
+    for (key, g) in &groups {
+        let mut terms: Vec<(&String, &TermCount)> = g.term_counts.iter().collect();
+        terms.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
+        for (term, tc) in terms.into_iter().take(compare.top_terms) {
+            terms_by_group.push(TermGroupRow {
+                group: key.clone(),
+                term: term.clone(),
+                display: display_form(tc).to_string(),
+                count: tc.count,
+                per_1k_words: per_1k(tc.count, g.words),
+                articles_mentioning: tc.articles,
+            });
+        }
+    }
+
+    let keyness = keyness(&groups, compare);
+
+    let mut languages = Vec::new();
+    for (key, g) in &groups {
+        let mut langs: Vec<(&&str, &u64)> = g.languages.iter().collect();
+        langs.sort();
+        languages.extend(langs.into_iter().map(|(l, n)| LanguageRow {
+            group: key.clone(),
+            language: l.to_string(),
+            articles: *n,
+        }));
+    }
+
+    Tables {
+        group_columns: group_by.iter().map(|g| g.name()).collect(),
+        articles,
+        article_topics,
+        topics_by_group,
+        topic_comparison: TopicComparison {
+            columns: groups.iter().map(|(k, _)| group_label(k)).collect(),
+            rows: comparison_rows,
+        },
+        terms_by_group,
+        keyness,
+        languages,
+        rejected,
+    }
+}
+
+/// Rows with p below this are written to keyness.csv whatever their rank.
+const KEYNESS_ALPHA: f64 = 0.001;
+
+/// Every group against the rest, for every term with at least `min_count` occurrences
+/// overall. All statistics use all terms; `min_count` and `top_terms` only pick the rows
+/// written: per group the `top_terms` highest G² plus every row with p < 0.001.
+fn keyness(groups: &[(Vec<String>, GroupCounts)], compare: &CompareSection) -> Vec<KeynessRow> {
+    let total_words: u64 = groups.iter().map(|(_, g)| g.terms).sum();
+    // per term: total count, and the number of groups that use it
+    let mut totals: FxHashMap<&str, (u64, u64)> = FxHashMap::default();
+    for (_, g) in groups {
+        for (term, tc) in &g.term_counts {
+            let entry = totals.entry(term.as_str()).or_default();
+            entry.0 += tc.count;
+            entry.1 += 1;
+        }
+    }
+    // tidylo's pseudo-counts: y = n + α with α the term's total; sums are exact integers
+    let set_totals: Vec<u64> = groups
+        .iter()
+        .map(|(_, g)| {
+            g.term_counts
+                .iter()
+                .map(|(t, tc)| tc.count + totals[t.as_str()].0)
+                .sum()
+        })
+        .collect();
+    let grand_total: u64 = set_totals.iter().sum();
+    // candidates by total count, largest first: the order absent terms are tried in
+    let mut candidates: Vec<(&str, u64)> = totals
+        .iter()
+        .filter(|(_, (count, _))| *count >= compare.min_count)
+        .map(|(t, (count, _))| (*t, *count))
+        .collect();
+    candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+
+    let mut rows = Vec::new();
+    for (gi, (key, g)) in groups.iter().enumerate() {
+        let (wg, wr) = (g.terms, total_words - g.terms);
+        let row = |term: &str, a: u64| -> KeynessRow {
+            let (total, users) = totals[term];
+            let b = total - a;
+            let g2 = stats::g2(a, b, wg - a, wr - b);
+            let log_odds_z = (a > 0).then(|| {
+                let feature_total = total + users * total;
+                stats::log_odds_z(a + total, set_totals[gi], feature_total, grand_total)
+            });
+            KeynessRow {
+                group: key.clone(),
+                term: term.to_string(),
+                display: String::new(),
+                count_group: a,
+                count_rest: b,
+                words_group: wg,
+                words_rest: wr,
+                g2,
+                p_value: stats::p_chi2_1(g2),
+                log_ratio: stats::log_ratio(a, wg, b, wr),
+                log_odds_z,
+            }
+        };
+        let mut group_rows: Vec<KeynessRow> = g
+            .term_counts
+            .iter()
+            .filter(|(t, _)| totals[t.as_str()].0 >= compare.min_count)
+            .map(|(t, tc)| row(t, tc.count))
+            .collect();
+        // Terms the group never uses have G² ≤ 0, growing in size with their count elsewhere.
+        // They are written when significant, or when fewer than top_terms rows are positive
+        // (then they can rank among the top); only then are all of them computed.
+        let positive = group_rows.iter().filter(|r| r.g2 > 0.0).count();
+        let smallest_significant = if positive < compare.top_terms {
+            0
+        } else {
+            smallest_significant_absent(wg, wr)
+        };
+        for &(term, total) in &candidates {
+            if total < smallest_significant {
+                break;
+            }
+            if !g.term_counts.contains_key(term) {
+                group_rows.push(row(term, 0));
+            }
+        }
+        group_rows.sort_by(|x, y| y.g2.total_cmp(&x.g2).then_with(|| x.term.cmp(&y.term)));
+        let mut rank = 0;
+        group_rows.retain(|r| {
+            rank += 1;
+            rank <= compare.top_terms || r.p_value < KEYNESS_ALPHA
+        });
+        for r in &mut group_rows {
+            r.display = match g.term_counts.get(&r.term) {
+                Some(tc) => display_form(tc).to_string(),
+                None => overall_display(groups, &r.term),
+            };
+        }
+        rows.extend(group_rows);
+    }
+    rows
+}
+
+/// The smallest count elsewhere at which a term the group never uses is significant
+/// (p < 0.001); `u64::MAX` when none is.
+fn smallest_significant_absent(words_group: u64, words_rest: u64) -> u64 {
+    let significant =
+        |b: u64| stats::p_chi2_1(stats::g2(0, b, words_group, words_rest - b)) < KEYNESS_ALPHA;
+    if words_rest == 0 || !significant(words_rest) {
+        return u64::MAX;
+    }
+    let (mut lo, mut hi) = (0, words_rest); // significant(hi), !significant(lo)
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if significant(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+/// The most frequent surface form of a term over all groups (for a group that lacks it).
+fn overall_display(groups: &[(Vec<String>, GroupCounts)], term: &str) -> String {
+    let mut merged = TermCount::default();
+    for (_, g) in groups {
+        if let Some(tc) = g.term_counts.get(term) {
+            for (surface, n) in &tc.surfaces {
+                *merged.surfaces.entry(surface.clone()).or_default() += n;
+            }
+        }
+    }
+    display_form(&merged).to_string()
+}
+
+/// A group's name as one column header: its values joined by " / ".
+pub fn group_label(key: &[String]) -> String {
+    let label = key.join(" / ");
+    if label.is_empty() {
+        "(none)".to_string()
+    } else {
+        label
+    }
+}
+
+/// The most frequent surface form of a stem; ties go to the alphabetically first.
+pub fn display_form(tc: &TermCount) -> &str {
+    tc.surfaces
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(s, _)| s.as_str())
+        .unwrap_or("")
+}
+
+fn per_1k(count: u64, words: u64) -> f64 {
+    if words == 0 {
+        0.0
+    } else {
+        count as f64 * 1000.0 / words as f64
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_form_is_most_frequent_then_alphabetical() {
+        let mut tc = TermCount::default();
+        tc.surfaces.insert("négociations".into(), 3);
+        tc.surfaces.insert("négociation".into(), 3);
+        tc.surfaces.insert("négocier".into(), 1);
+        assert_eq!(display_form(&tc), "négociation");
+        tc.surfaces.insert("négociations".into(), 4);
+        assert_eq!(display_form(&tc), "négociations");
+    }
+
+    fn group(terms: &[(&str, u64)]) -> GroupCounts {
+        let mut g = GroupCounts::default();
+        for (t, n) in terms {
+            let tc = TermCount {
+                count: *n,
+                articles: 1,
+                surfaces: [(t.to_string(), *n)].into_iter().collect(),
+            };
+            g.term_counts.insert(t.to_string(), tc);
+            g.terms += n;
+        }
+        g
+    }
+
+    #[test]
+    fn keyness_writes_top_terms_plus_significant_rows_and_absent_terms() {
+        // "common" is frequent in b and absent from a: significant under-use in a;
+        // "filler" has the same share (82 %) in both groups: G² = 0
+        let a = group(&[("rare", 2), ("x", 6), ("y", 5), ("z", 5), ("filler", 82)]);
+        let b = group(&[("common", 80), ("x", 1), ("filler", 369)]);
+        let groups = vec![(vec!["a".to_string()], a), (vec!["b".to_string()], b)];
+        let rows = keyness(
+            &groups,
+            &CompareSection {
+                min_count: 5,
+                top_terms: 2,
+            },
+        );
+        let of_a: Vec<(&str, u64, bool)> = rows
+            .iter()
+            .filter(|r| r.group[0] == "a")
+            .map(|r| (r.term.as_str(), r.count_group, r.log_odds_z.is_some()))
+            .collect();
+        // the top 2 by G² (y and z tie: alphabetical), then every other row with p < 0.001:
+        // x (G² 15.4), and "common" (G² −35.0) although a never uses it; not "filler"
+        // (p = 1), nor "rare" (2 occurrences, under min_count)
+        assert_eq!(
+            of_a,
+            [
+                ("y", 5, true),
+                ("z", 5, true),
+                ("x", 6, true),
+                ("common", 0, false)
+            ]
+        );
+        let common = rows
+            .iter()
+            .find(|r| r.group[0] == "a" && r.term == "common")
+            .unwrap();
+        assert!(common.g2 < 0.0 && common.p_value < 0.001);
+        assert_eq!(common.display, "common");
+        assert!(rows
+            .windows(2)
+            .all(|w| w[0].group != w[1].group || w[0].g2 >= w[1].g2));
+    }
+
+    #[test]
+    fn smallest_significant_absent_count_is_the_threshold() {
+        let b = smallest_significant_absent(1000, 1000);
+        let p = |b: u64| stats::p_chi2_1(stats::g2(0, b, 1000, 1000 - b));
+        assert!(p(b) < KEYNESS_ALPHA && p(b - 1) >= KEYNESS_ALPHA);
+        assert_eq!(smallest_significant_absent(1000, 0), u64::MAX);
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(per_1k(3, 1500), 2.0);
+        assert_eq!(per_1k(3, 0), 0.0);
+        assert_eq!(ratio(1, 4), 0.25);
+        assert_eq!(group_label(&["rt".into(), "fr".into()]), "rt / fr");
+    }
+}
