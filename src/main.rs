@@ -45,20 +45,28 @@ fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> R
     let settings = Settings::load(config, &overrides)?;
     let summary = pipeline::run(&settings, &options)?;
     if !options.quiet {
-        let rate = summary.analysed as f64 / summary.seconds.max(1e-9);
+        let a = summary.accounting;
+        let rate = a.articles_analysed as f64 / summary.seconds.max(1e-9);
         let langs: Vec<String> = summary
             .languages
             .iter()
             .map(|(l, n)| format!("{l} {n}"))
             .collect();
         println!(
-            "newsprism: {} articles analysed, {} rejected, from {} files in {:.2} s ({:.0} articles/s)",
-            summary.analysed, summary.rejected, summary.files, summary.seconds, rate
+            "newsprism: {} articles read: {} analysed, {} rejected; {} files: {} analysed, {} rejected; {:.2} s ({:.0} articles/s)",
+            a.articles_discovered(),
+            a.articles_analysed,
+            a.articles_rejected,
+            a.files_discovered,
+            a.files_analysed,
+            a.files_rejected(),
+            summary.seconds,
+            rate
         );
         println!("languages: {}", langs.join(", "));
         println!("tables written to {}", summary.output_dir.display());
-        if summary.rejected > 0 {
-            println!("see rejected.csv for what was not analysed and why");
+        if a.articles_rejected + a.files_rejected() > 0 {
+            println!("rejected.csv says what was not analysed and why");
         }
     }
     Ok(())

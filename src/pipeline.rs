@@ -1,6 +1,6 @@
 //! The `run` and `check` commands as library functions: settings in, tables and a summary out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +15,7 @@ use crate::compare;
 use crate::config::Settings;
 use crate::count::{self, Stage};
 use crate::error::{Error, Result};
-use crate::ingest::{self, FileReport, Format, IngestOptions, Record, Sources};
+use crate::ingest::{self, Format, IngestOptions, Record, Scope, Sources};
 use crate::language::LanguageDetector;
 use crate::topics::Lexicon;
 use crate::write;
@@ -33,11 +33,31 @@ pub struct RunOptions {
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub output_dir: PathBuf,
-    pub files: usize,
-    pub analysed: u64,
-    pub rejected: u64,
+    pub accounting: Accounting,
     pub seconds: f64,
     pub languages: BTreeMap<String, u64>,
+}
+
+/// Where every file and article went: each was analysed or is listed in rejected.csv.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accounting {
+    /// Every path found under the inputs, readable or not.
+    pub files_discovered: u64,
+    /// Files that gave at least one analysed article.
+    pub files_analysed: u64,
+    pub articles_analysed: u64,
+    pub articles_rejected: u64,
+}
+
+impl Accounting {
+    /// Files with no analysed article; each has at least one row in rejected.csv.
+    pub fn files_rejected(&self) -> u64 {
+        self.files_discovered - self.files_analysed
+    }
+
+    pub fn articles_discovered(&self) -> u64 {
+        self.articles_analysed + self.articles_rejected
+    }
 }
 
 /// What `check` found.
@@ -49,11 +69,6 @@ pub struct CheckReport {
     /// Files that a run would list as rejected (unsupported, unreadable).
     pub problems: Vec<String>,
 }
-
-/// Articles or bytes handed to the workers at a time: enough to amortize the channel,
-/// small enough that memory stays flat.
-const BATCH_ARTICLES: usize = 256;
-const BATCH_BYTES: usize = 4 << 20;
 
 /// Reads every input, analyses every article, and writes the tables and manifest into the
 /// run's output folder, replacing the previous run's folder only once all are written.
@@ -103,27 +118,10 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let (mut counts, reports) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Vec<Record>>(threads * 4);
         let reader = scope.spawn(|| {
-            let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
-            let mut batch = Vec::with_capacity(BATCH_ARTICLES);
-            let mut batch_bytes = 0;
-            for file in &files {
-                let report = ingest::read_file(file, &ingest_options, &bytes_read, &mut |record| {
-                    if let Record::Article(a) = &record {
-                        batch_bytes += a.text.len();
-                    }
-                    batch.push(record);
-                    if batch.len() >= BATCH_ARTICLES || batch_bytes >= BATCH_BYTES {
-                        batch_bytes = 0;
-                        let full =
-                            std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ARTICLES));
-                        let _ = tx.send(full);
-                    }
-                });
-                reports.push(report);
-            }
-            if !batch.is_empty() {
+            let reports = ingest::read_all(&files, &ingest_options, &bytes_read, &mut |batch| {
+                // the workers stopping early (a panic) shows up at join; nothing to do here
                 let _ = tx.send(batch);
-            }
+            });
             drop(tx);
             reports
         });
@@ -138,10 +136,24 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         (counts, reports)
     });
     bar.finish_and_clear();
+    let unread_paths: BTreeSet<&str> = walk_rejections.iter().map(|r| r.file.as_str()).collect();
+    let files_discovered = (files.len() + unread_paths.len()) as u64;
     counts.rejected.extend(walk_rejections);
 
-    let analysed = counts.articles.len() as u64;
-    let rejected = counts.rejected.len() as u64;
+    let accounting = Accounting {
+        files_discovered,
+        files_analysed: reports.iter().filter(|r| r.articles > 0).count() as u64,
+        articles_analysed: counts.articles.len() as u64,
+        articles_rejected: counts
+            .rejected
+            .iter()
+            .filter(|r| r.scope == Scope::Article)
+            .count() as u64,
+    };
+    debug_assert_eq!(
+        accounting.articles_analysed,
+        reports.iter().map(|r| r.articles).sum::<u64>()
+    );
     let mut languages: BTreeMap<String, u64> = BTreeMap::new();
     for a in &counts.articles {
         *languages.entry(a.language.to_string()).or_default() += 1;
@@ -151,24 +163,24 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let staging = write::Staging::new(&settings.output_dir)?;
     write::write_tables(staging.dir(), &tables)?;
     let seconds = started.elapsed().as_secs_f64();
-    let files_with_articles = reports.iter().filter(|r| r.articles > 0).count();
     let manifest = json!({
         "newsprism_version": crate::VERSION,
         "config_file": settings.config_path.as_ref().map(|p| p.display().to_string()),
         "config": cfg,
         "inputs": reports.iter().map(|r| json!({
-            "file": r.file, "size": r.size, "sha256": r.sha256,
-            "articles": r.articles, "rejected": r.rejected,
+            "file": r.file, "size": r.size, "sha256": r.sha256, "articles": r.articles,
+            "rejected_articles": r.rejected_articles, "file_problems": r.file_problems,
         })).collect::<Vec<_>>(),
         "counts": {
             "files": {
-                "discovered": files.len() + tables.rejected.iter().filter(|r| r.line.is_none() && !files.iter().any(|f| f.display == r.file)).count(),
-                "with_articles": files_with_articles,
+                "discovered": accounting.files_discovered,
+                "analysed": accounting.files_analysed,
+                "rejected": accounting.files_rejected(),
             },
             "articles": {
-                "discovered": analysed + rejected,
-                "analysed": analysed,
-                "rejected": rejected,
+                "discovered": accounting.articles_discovered(),
+                "analysed": accounting.articles_analysed,
+                "rejected": accounting.articles_rejected,
             },
         },
         "languages": languages,
@@ -189,9 +201,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
 
     Ok(Summary {
         output_dir,
-        files: files.len(),
-        analysed,
-        rejected,
+        accounting,
         seconds,
         languages,
     })

@@ -229,10 +229,24 @@ pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<()> {
     fs::write(&path, body).map_err(|e| Error::io(&path, e))
 }
 
-/// A text column; empty strings are written as empty cells rather than `""`.
+/// A text column; empty strings are written as empty cells rather than `""`, and cells a
+/// spreadsheet would run as a formula are neutralized.
 fn text(name: &str, values: impl Iterator<Item = String>) -> Column {
-    let values: Vec<Option<String>> = values.map(|v| (!v.is_empty()).then_some(v)).collect();
+    let values: Vec<Option<String>> = values
+        .map(|v| (!v.is_empty()).then(|| spreadsheet_safe(v)))
+        .collect();
     Column::new(name.into(), values)
+}
+
+/// OWASP's defence against CSV injection: a cell that starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return gets a leading `'`, so Excel, LibreOffice and Google Sheets show it
+/// as text instead of evaluating it. Only text columns pass through here; numbers (a negative
+/// G², say) stay numbers.
+pub fn spreadsheet_safe(cell: String) -> String {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}"),
+        _ => cell,
+    }
 }
 
 fn count(name: &str, values: impl Iterator<Item = u64>) -> Column {
@@ -263,4 +277,28 @@ fn write(dir: &Path, name: &str, columns: Vec<Column>) -> Result<()> {
         .include_header(true)
         .finish(&mut df)
         .map_err(|e| Error::io(&path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralized() {
+        for bad in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(spreadsheet_safe(bad.to_string()), format!("'{bad}"));
+        }
+        assert_eq!(
+            spreadsheet_safe("Lavrov = Lawrow".to_string()),
+            "Lavrov = Lawrow"
+        );
+        assert_eq!(spreadsheet_safe(String::new()), "");
+    }
 }

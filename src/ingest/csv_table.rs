@@ -37,14 +37,13 @@ pub fn read(
             .map(|h| String::from_utf8_lossy(h).into_owned())
             .collect();
         let cols = cols.join(", ");
-        emit(Record::Rejected(Rejection::new(
+        emit(Record::Rejected(Rejection::file(
             &file.display,
             Some(1),
             format!(
                 "no `{}` column in the header (columns: {cols})",
                 opts.fields.text
             ),
-            cols.as_bytes(),
         )));
         return Ok(());
     }
@@ -57,7 +56,7 @@ pub fn read(
         }
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let reject = |reason: String| {
-            Record::Rejected(Rejection::new(
+            Record::Rejected(Rejection::article(
                 &file.display,
                 Some(line),
                 reason,
@@ -105,11 +104,10 @@ fn read_error(e: csv::Error, file: &InputFile, emit: &mut dyn FnMut(Record)) -> 
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Err(io),
         other => {
-            emit(Record::Rejected(Rejection::new(
+            emit(Record::Rejected(Rejection::file(
                 &file.display,
                 line,
-                format!("unreadable CSV: {other:?}"),
-                b"",
+                format!("unreadable CSV, the rest of the file is skipped: {other:?}"),
             )));
             Ok(())
         }

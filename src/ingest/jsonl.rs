@@ -21,7 +21,12 @@ pub fn read(
         number += 1;
         let outcome = read_line_limited(reader, &mut line, opts.max_article_bytes)?;
         let reject = |reason: String, bytes: &[u8]| {
-            Record::Rejected(Rejection::new(&file.display, Some(number), reason, bytes))
+            Record::Rejected(Rejection::article(
+                &file.display,
+                Some(number),
+                reason,
+                bytes,
+            ))
         };
         match outcome {
             Line::End => return Ok(()),

@@ -13,7 +13,8 @@ mod jsonl;
 mod sources;
 mod text_file;
 
-use std::cell::Cell;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -42,24 +43,55 @@ pub struct RawArticle {
     pub declared_language: String,
 }
 
-/// A record that could not be read as an article.
+/// Something read but not analysed: one article, or a whole file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rejection {
     pub file: String,
-    /// 1-based line (JSONL, CSV) when the problem is one record, `None` for a whole file.
+    /// 1-based line (JSONL, CSV) where the record starts; `None` for a .txt article or a file.
     pub line: Option<u64>,
+    pub scope: Scope,
     pub reason: String,
     /// The start of the offending record, for a human to recognise it.
     pub excerpt: String,
 }
 
+/// Whether a rejection stands for one article (counted among the articles read) or for a
+/// file as a whole (unsupported, unreadable, cut short, without articles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    Article,
+    File,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Article => "article",
+            Scope::File => "file",
+        }
+    }
+}
+
 impl Rejection {
-    pub fn new(file: &str, line: Option<u64>, reason: impl Into<String>, bytes: &[u8]) -> Self {
+    /// One article that cannot be analysed.
+    pub fn article(file: &str, line: Option<u64>, reason: impl Into<String>, bytes: &[u8]) -> Self {
         Rejection {
             file: file.to_string(),
             line,
+            scope: Scope::Article,
             reason: reason.into(),
             excerpt: excerpt(bytes),
+        }
+    }
+
+    /// A problem with a file as a whole.
+    pub fn file(file: &str, line: Option<u64>, reason: impl Into<String>) -> Self {
+        Rejection {
+            file: file.to_string(),
+            line,
+            scope: Scope::File,
+            reason: reason.into(),
+            excerpt: String::new(),
         }
     }
 }
@@ -67,6 +99,15 @@ impl Rejection {
 pub enum Record {
     Article(RawArticle),
     Rejected(Rejection),
+}
+
+impl RawArticle {
+    /// The line of `source` (`file:line`), if it has one.
+    pub fn line(&self) -> Option<u64> {
+        self.source
+            .rsplit_once(':')
+            .and_then(|(_, l)| l.parse().ok())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,13 +130,17 @@ pub struct InputFile {
 }
 
 /// What reading one file amounted to, for the manifest.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FileReport {
     pub file: String,
     pub size: u64,
     pub sha256: String,
+    /// Articles handed on for analysis.
     pub articles: u64,
-    pub rejected: u64,
+    /// Articles read but rejected (malformed, empty, duplicate …).
+    pub rejected_articles: u64,
+    /// Problems with the file as a whole (cut short, no articles …).
+    pub file_problems: u64,
 }
 
 /// Settings the readers need.
@@ -115,8 +160,8 @@ pub fn discover(inputs: &[PathBuf], exclude: &[PathBuf]) -> (Vec<InputFile>, Vec
     let mut walk = Walk {
         files: Vec::new(),
         rejected: Vec::new(),
-        seen_dirs: Vec::new(),
-        seen_files: Vec::new(),
+        seen_dirs: HashSet::new(),
+        seen_files: HashSet::new(),
         exclude,
     };
     for input in inputs {
@@ -148,8 +193,8 @@ fn root_display(input: &Path) -> String {
 struct Walk {
     files: Vec<InputFile>,
     rejected: Vec<Rejection>,
-    seen_dirs: Vec<PathBuf>,
-    seen_files: Vec<PathBuf>,
+    seen_dirs: HashSet<PathBuf>,
+    seen_files: HashSet<PathBuf>,
     exclude: Vec<PathBuf>,
 }
 
@@ -158,29 +203,23 @@ impl Walk {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                self.rejected.push(Rejection::new(
-                    &display,
-                    None,
-                    format!("unreadable: {e}"),
-                    b"",
-                ));
+                self.rejected
+                    .push(Rejection::file(&display, None, format!("unreadable: {e}")));
                 return;
             }
         };
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if meta.is_dir() {
-            if self.seen_dirs.contains(&canonical) {
+            if !self.seen_dirs.insert(canonical) {
                 return; // a symlink loop or an input listed twice
             }
-            self.seen_dirs.push(canonical);
             let entries = match std::fs::read_dir(path) {
                 Ok(e) => e,
                 Err(e) => {
-                    self.rejected.push(Rejection::new(
+                    self.rejected.push(Rejection::file(
                         &display,
                         None,
                         format!("unreadable folder: {e}"),
-                        b"",
                     ));
                     return;
                 }
@@ -194,11 +233,10 @@ impl Walk {
                             children.push((name, entry.path()));
                         }
                     }
-                    Err(e) => self.rejected.push(Rejection::new(
+                    Err(e) => self.rejected.push(Rejection::file(
                         &display,
                         None,
                         format!("unreadable folder entry: {e}"),
-                        b"",
                     )),
                 }
             }
@@ -208,10 +246,18 @@ impl Walk {
             }
             return;
         }
-        if self.exclude.contains(&canonical) || self.seen_files.contains(&canonical) {
+        if self.exclude.contains(&canonical) || !self.seen_files.insert(canonical) {
             return;
         }
-        self.seen_files.push(canonical);
+        if !meta.is_file() {
+            // a named pipe would block the run forever on open
+            self.rejected.push(Rejection::file(
+                &display,
+                None,
+                "not a regular file (a pipe, socket or device)",
+            ));
+            return;
+        }
         match format_of(path) {
             Some((format, gzip)) => self.files.push(InputFile {
                 path: path.to_path_buf(),
@@ -220,11 +266,10 @@ impl Walk {
                 format,
                 gzip,
             }),
-            None => self.rejected.push(Rejection::new(
+            None => self.rejected.push(Rejection::file(
                 &display,
                 None,
                 "unsupported extension (expected .txt, .jsonl, .ndjson or .csv, optionally .gz)",
-                b"",
             )),
         }
     }
@@ -246,41 +291,106 @@ fn format_of(path: &Path) -> Option<(Format, bool)> {
     Some((format, gzip))
 }
 
-/// Reads one file, emitting a record per article. Never fails: problems become rejections.
-/// `progress` counts the raw bytes read, for the progress bar.
-pub fn read_file(
+/// Articles or bytes handed on at a time: enough to amortize the hand-over, small enough that
+/// memory stays flat.
+const BATCH_ARTICLES: usize = 256;
+const BATCH_BYTES: usize = 4 << 20;
+
+/// Reads `files` one after the other, in order, and hands their records to `send` in
+/// batches. An article whose input id repeats one already read for the same outlet is
+/// rejected as a duplicate (the first in file order wins, so the choice is deterministic).
+/// Returns one report per file.
+pub fn read_all(
+    files: &[InputFile],
+    opts: &IngestOptions,
+    progress: &AtomicU64,
+    send: &mut dyn FnMut(Vec<Record>),
+) -> Vec<FileReport> {
+    let mut seen_ids: HashMap<(String, String), String> = HashMap::new();
+    let mut batch = Vec::with_capacity(BATCH_ARTICLES);
+    let mut batch_bytes = 0;
+    let mut reports = Vec::with_capacity(files.len());
+    for file in files {
+        let mut report = FileReport {
+            file: file.display.clone(),
+            size: file.size,
+            ..FileReport::default()
+        };
+        report.sha256 = read_file(file, opts, progress, &mut |mut record| {
+            if let Record::Article(a) = &record {
+                // an id of the input's own (not one made from the source) must be unique
+                if a.id != a.source {
+                    match seen_ids.entry((a.outlet.clone(), a.id.clone())) {
+                        Entry::Occupied(first) => {
+                            let reason = format!(
+                                "duplicate id `{}` of outlet `{}` (first read at {})",
+                                a.id,
+                                a.outlet,
+                                first.get()
+                            );
+                            record = Record::Rejected(Rejection::article(
+                                &file.display,
+                                a.line(),
+                                reason,
+                                a.title.as_bytes(),
+                            ));
+                        }
+                        Entry::Vacant(slot) => {
+                            slot.insert(a.source.clone());
+                        }
+                    }
+                }
+            }
+            match &record {
+                Record::Article(a) => {
+                    report.articles += 1;
+                    batch_bytes += a.text.len();
+                }
+                Record::Rejected(r) if r.scope == Scope::Article => report.rejected_articles += 1,
+                Record::Rejected(_) => report.file_problems += 1,
+            }
+            batch.push(record);
+            if batch.len() >= BATCH_ARTICLES || batch_bytes >= BATCH_BYTES {
+                batch_bytes = 0;
+                send(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(BATCH_ARTICLES),
+                ));
+            }
+        });
+        if report.articles + report.rejected_articles + report.file_problems == 0 {
+            report.file_problems += 1;
+            batch.push(Record::Rejected(Rejection::file(
+                &file.display,
+                None,
+                "no articles in file",
+            )));
+        }
+        reports.push(report);
+    }
+    if !batch.is_empty() {
+        send(batch);
+    }
+    reports
+}
+
+/// Reads one file, emitting a record per article, and returns the file's SHA-256. Never
+/// fails: problems become rejections. `progress` counts the raw bytes read.
+fn read_file(
     file: &InputFile,
     opts: &IngestOptions,
     progress: &AtomicU64,
     emit: &mut dyn FnMut(Record),
-) -> FileReport {
-    let mut report = FileReport {
-        file: file.display.clone(),
-        size: file.size,
-        sha256: String::new(),
-        articles: 0,
-        rejected: 0,
-    };
-    let (articles, rejected) = (Cell::new(0u64), Cell::new(0u64));
-    let mut counting = |record: Record| {
-        let counter = match &record {
-            Record::Article(_) => &articles,
-            Record::Rejected(_) => &rejected,
-        };
-        counter.set(counter.get() + 1);
-        emit(record);
-    };
+) -> String {
     let handle = match File::open(&file.path) {
         Ok(f) => f,
         Err(e) => {
-            counting(Record::Rejected(Rejection::new(
+            emit(Record::Rejected(Rejection::file(
                 &file.display,
                 None,
                 format!("unreadable file: {e}"),
-                b"",
             )));
-            report.rejected = 1;
-            return report;
+            return String::new();
         }
     };
     let mut raw = Hashing {
@@ -290,35 +400,24 @@ pub fn read_file(
     };
     let outcome = if file.gzip {
         let mut decoder = BufReader::new(MultiGzDecoder::new(BufReader::new(&mut raw)));
-        parse(file, opts, &mut decoder, &mut counting)
-            .map_err(|e| format!("truncated or corrupt gzip: {e}"))
+        parse(file, opts, &mut decoder, emit)
+            .map_err(|e| format!("truncated or corrupt gzip, the rest of the file is lost: {e}"))
     } else {
         let mut reader = BufReader::with_capacity(1 << 16, &mut raw);
-        parse(file, opts, &mut reader, &mut counting).map_err(|e| format!("read error: {e}"))
+        parse(file, opts, &mut reader, emit)
+            .map_err(|e| format!("read error, the rest of the file is lost: {e}"))
     };
     if let Err(reason) = outcome {
-        counting(Record::Rejected(Rejection::new(
+        emit(Record::Rejected(Rejection::file(
             &file.display,
             None,
             reason,
-            b"",
         )));
     }
     // Hash what the parser did not consume (the rest of a broken file), so the digest is
     // always of the whole file.
     let _ = io::copy(&mut raw, &mut io::sink());
-    if articles.get() == 0 && rejected.get() == 0 {
-        counting(Record::Rejected(Rejection::new(
-            &file.display,
-            None,
-            "no articles in file",
-            b"",
-        )));
-    }
-    report.articles = articles.get();
-    report.rejected = rejected.get();
-    report.sha256 = hex(&raw.hasher.finalize());
-    report
+    hex(&raw.hasher.finalize())
 }
 
 fn parse(

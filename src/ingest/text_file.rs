@@ -18,7 +18,7 @@ pub fn read(
         .take(opts.max_article_bytes + 1)
         .read_to_end(&mut bytes)?;
     let reject = |reason: String, bytes: &[u8]| {
-        Record::Rejected(Rejection::new(&file.display, None, reason, bytes))
+        Record::Rejected(Rejection::article(&file.display, None, reason, bytes))
     };
     if bytes.len() as u64 > opts.max_article_bytes {
         emit(reject(
