@@ -88,6 +88,8 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         Some(path) => Sources::load(path)?,
         None => Sources::default(),
     };
+    // locked from the start, so a second run refuses at once rather than after its analysis
+    let staging = write::Staging::new(&settings.output_dir)?;
     let exclude: Vec<PathBuf> = settings.sources.iter().cloned().collect();
     let (files, walk_rejections) = ingest::discover(&settings.inputs, &exclude);
 
@@ -160,7 +162,6 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     }
     let tables = compare::tables(counts, lexicon.topics(), &settings.group_by, &cfg.compare);
 
-    let staging = write::Staging::new(&settings.output_dir)?;
     write::write_tables(staging.dir(), &tables)?;
     let seconds = started.elapsed().as_secs_f64();
     let manifest = json!({

@@ -2,16 +2,20 @@
 //! [`crate::compare`]; here they become DataFrames, written as plain CSV (header row, comma
 //! separated, UTF-8, `"` quoting only where needed, floats in shortest round-trip form).
 //!
-//! A run writes into a temporary folder beside its target and moves it into place only when
-//! every file is written, so a run that dies leaves the previous output as it was.
+//! [`staging`] keeps a run's output folder whole: written beside the target, swapped in
+//! only when complete, one run at a time.
+
+mod staging;
 
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
 
 use polars::prelude::*;
 
 use crate::compare::Tables;
 use crate::error::{Error, Result};
+pub use staging::Staging;
 
 /// The output files of a run, in the order they are written.
 pub const TABLE_FILES: [&str; 8] = [
@@ -24,66 +28,6 @@ pub const TABLE_FILES: [&str; 8] = [
     "languages.csv",
     "rejected.csv",
 ];
-
-/// A folder being written, moved into place by [`Staging::commit`].
-pub struct Staging {
-    target: PathBuf,
-    temp: PathBuf,
-}
-
-impl Staging {
-    pub fn new(target: &Path) -> Result<Staging> {
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "run".into());
-        let temp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if temp.exists() {
-            fs::remove_dir_all(&temp).map_err(|e| Error::io(&temp, e))?;
-        }
-        fs::create_dir(&temp).map_err(|e| Error::io(&temp, e))?;
-        Ok(Staging {
-            target: target.to_path_buf(),
-            temp,
-        })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.temp
-    }
-
-    /// Replaces the target folder with the staged one.
-    pub fn commit(self) -> Result<PathBuf> {
-        let old = self.temp.with_file_name(format!(
-            ".{}.old-{}",
-            self.target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        let had_old = self.target.exists();
-        if had_old {
-            fs::rename(&self.target, &old).map_err(|e| Error::io(&self.target, e))?;
-        }
-        fs::rename(&self.temp, &self.target).map_err(|e| Error::io(&self.target, e))?;
-        if had_old {
-            let _ = fs::remove_dir_all(&old);
-        }
-        Ok(self.target.clone())
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.temp);
-    }
-}
 
 /// Writes every table into `dir`.
 pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
@@ -214,6 +158,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
                 "line".into(),
                 r.iter().map(|r| r.line).collect::<Vec<Option<u64>>>(),
             ),
+            text("scope", r.iter().map(|r| r.scope.as_str().to_string())),
             text("reason", r.iter().map(|r| r.reason.clone())),
             text("excerpt", r.iter().map(|r| r.excerpt.clone())),
         ],
@@ -268,6 +213,17 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * scale).round() / scale
 }
 
+/// A fault-injection point for the tests that kill a run while it writes: with
+/// `NEWSPRISM_TEST_PAUSE_MS` set, the run sleeps that long after each table.
+fn test_pause() {
+    if let Some(ms) = std::env::var("NEWSPRISM_TEST_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
 fn write(dir: &Path, name: &str, columns: Vec<Column>) -> Result<()> {
     let path = dir.join(name);
     let height = columns.first().map_or(0, |c| c.len());
@@ -276,7 +232,9 @@ fn write(dir: &Path, name: &str, columns: Vec<Column>) -> Result<()> {
     CsvWriter::new(file)
         .include_header(true)
         .finish(&mut df)
-        .map_err(|e| Error::io(&path, e))
+        .map_err(|e| Error::io(&path, e))?;
+    test_pause();
+    Ok(())
 }
 
 #[cfg(test)]
