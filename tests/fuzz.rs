@@ -1,0 +1,241 @@
+//! Property tests: random bytes and mutated real articles thrown at ingest and analysis.
+//! Nothing may panic or hang; every file read ends in articles, rejections, or both.
+//!
+//! CI runs proptest's default 256 cases per property (a few seconds). For a longer hunt:
+//! `PROPTEST_CASES=20000 cargo test --release --test fuzz`.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::OnceLock;
+
+use newsprism::analyze::Analyzers;
+use newsprism::config::{FieldNames, TextSection, TopicKind, TopicSpec};
+use newsprism::ingest::{self, IngestOptions, Record};
+use newsprism::language::{self, LanguageDetector};
+use newsprism::topics::Lexicon;
+use proptest::prelude::*;
+
+struct Chain {
+    analyzers: Analyzers,
+    lexicon: Lexicon,
+    detector: LanguageDetector,
+}
+
+fn chain() -> &'static Chain {
+    static CHAIN: OnceLock<Chain> = OnceLock::new();
+    CHAIN.get_or_init(|| {
+        let analyzers = Analyzers::new(&TextSection::default());
+        let spec = TopicSpec {
+            id: "syria".into(),
+            label: String::new(),
+            kind: TopicKind::Topic,
+            terms: [
+                (
+                    "en".to_string(),
+                    vec!["Syria".to_string(), "de-escalation zone".to_string()],
+                ),
+                ("ru".to_string(), vec!["Сирия".to_string()]),
+                ("zh".to_string(), vec!["叙利亚".to_string()]),
+            ]
+            .into(),
+        };
+        let lexicon = Lexicon::compile(&[spec], &analyzers).unwrap();
+        Chain {
+            analyzers,
+            lexicon,
+            detector: LanguageDetector::new(&[], 0.0, 200),
+        }
+    })
+}
+
+/// Reads one file through discovery and ingest, then analyses every article it yields.
+fn ingest_and_analyse(dir: &Path, name: &str, bytes: &[u8]) {
+    let path = dir.join(name);
+    if name.ends_with(".gz") {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(bytes).unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    } else {
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let (files, rejected) = ingest::discover(&[path.clone()], &[]);
+    assert!(rejected.is_empty() && files.len() == 1);
+    let names = FieldNames::default();
+    let opts = IngestOptions {
+        fields: &names,
+        max_article_bytes: 4096,
+    };
+    let mut records = Vec::new();
+    let reports = ingest::read_all(&files, &opts, &AtomicU64::new(0), &mut |batch| {
+        records.extend(batch)
+    });
+    let r = &reports[0];
+    assert_eq!(
+        r.articles + r.rejected_articles + r.file_problems,
+        records.len() as u64
+    );
+    assert!(
+        !records.is_empty(),
+        "a file read must yield articles or rejections"
+    );
+    let c = chain();
+    for record in records {
+        match record {
+            Record::Article(a) => {
+                assert!(!a.text.trim().is_empty());
+                let detected = c.detector.detect(&a.title, &a.text);
+                let mut terms = Vec::new();
+                let words = c
+                    .analyzers
+                    .get(detected.code)
+                    .analyze(&a.text, |_, t| terms.push(t.to_string()));
+                assert!(words >= terms.len() as u64);
+                let mut hits = vec![0; c.lexicon.topics().len()];
+                c.lexicon.count_hits(detected.code, &terms, &mut hits);
+            }
+            Record::Rejected(r) => assert!(!r.reason.is_empty()),
+        }
+    }
+    std::fs::remove_file(path).unwrap();
+}
+
+/// Real article lines (NTREX-based JSONL), for mutation.
+fn real_lines() -> &'static Vec<String> {
+    static LINES: OnceLock<Vec<String>> = OnceLock::new();
+    LINES.get_or_init(|| {
+        let shared = std::env::var_os("NEWSPRISM_SHARED")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+        let mut lines = Vec::new();
+        for lang in ["fra", "rus", "ukr", "ell", "jpn", "arb", "hin", "tha"] {
+            let Ok(text) =
+                std::fs::read_to_string(shared.join(format!("corpora/ntrex/{lang}.jsonl")))
+            else {
+                continue;
+            };
+            let doc: serde_json::Value =
+                serde_json::from_str(text.lines().next().unwrap()).unwrap();
+            let body: String = doc["text"].as_str().unwrap().chars().take(1500).collect();
+            lines.push(
+                serde_json::json!({"id": lang, "outlet": "o", "title": "t", "text": body})
+                    .to_string(),
+            );
+        }
+        assert!(
+            lines.len() >= 6,
+            "NTREX corpora not found beside the checkout"
+        );
+        lines
+    })
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Flip(usize, u8),
+    Insert(usize, Vec<u8>),
+    Cut(usize),
+    Delete(usize, usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let special = prop::sample::select(vec![
+        b"\n".to_vec(),
+        b"\0".to_vec(),
+        b"\"".to_vec(),
+        b"\\".to_vec(),
+        b",".to_vec(),
+        b"\xff\xfe".to_vec(),
+        b"\r\n".to_vec(),
+        "’".as_bytes().to_vec(),
+        b"https://x.y/z ".to_vec(),
+    ]);
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
+        (any::<usize>(), special).prop_map(|(i, s)| Mutation::Insert(i, s)),
+        any::<usize>().prop_map(Mutation::Cut),
+        (any::<usize>(), 0usize..200).prop_map(|(i, n)| Mutation::Delete(i, n)),
+    ]
+}
+
+fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
+    for m in mutations {
+        let len = bytes.len().max(1);
+        match m {
+            Mutation::Flip(i, b) => {
+                if !bytes.is_empty() {
+                    bytes[i % len] ^= b | 1;
+                }
+            }
+            Mutation::Insert(i, s) => {
+                let at = i % (bytes.len() + 1);
+                bytes.splice(at..at, s.iter().copied());
+            }
+            Mutation::Cut(i) => bytes.truncate(i % len),
+            Mutation::Delete(i, n) => {
+                let at = i % len;
+                let end = (at + n).min(bytes.len());
+                if at < end {
+                    bytes.drain(at..end);
+                }
+            }
+        }
+    }
+    bytes
+}
+
+const NAMES: [&str; 6] = [
+    "a.jsonl",
+    "a.csv",
+    "a.txt",
+    "a.jsonl.gz",
+    "a.csv.gz",
+    "a.txt.gz",
+];
+
+proptest! {
+    #[test]
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..3000), which in 0usize..6) {
+        let dir = tempfile::tempdir().unwrap();
+        ingest_and_analyse(dir.path(), NAMES[which], &bytes);
+    }
+
+    #[test]
+    fn mutated_real_articles_never_panic(
+        picks in prop::collection::vec(0usize..64, 1..4),
+        mutations in prop::collection::vec(mutation(), 0..6),
+        which in 0usize..6,
+    ) {
+        let lines = real_lines();
+        let mut file = String::new();
+        let csv = NAMES[which].contains(".csv");
+        if csv {
+            file.push_str("id,outlet,title,text\n");
+        }
+        for p in &picks {
+            let line = &lines[p % lines.len()];
+            if csv {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let text = v["text"].as_str().unwrap().replace('"', "\"\"");
+                file.push_str(&format!("{},o,t,\"{}\"\n", v["id"].as_str().unwrap(), text));
+            } else {
+                file.push_str(line);
+                file.push('\n');
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        ingest_and_analyse(dir.path(), NAMES[which], &apply(file.into_bytes(), &mutations));
+    }
+
+    #[test]
+    fn any_text_in_any_language_analyses(text in any::<String>(), lang in prop::sample::select(language::known_codes())) {
+        let c = chain();
+        let mut terms = Vec::new();
+        let words = c.analyzers.get(lang).analyze(&text, |surface, term| {
+            assert!(!surface.is_empty() && !term.is_empty());
+            terms.push(term.to_string());
+        });
+        prop_assert!(words >= terms.len() as u64);
+        c.detector.detect("", &text);
+    }
+}
