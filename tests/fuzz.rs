@@ -59,7 +59,7 @@ fn ingest_and_analyse(dir: &Path, name: &str, bytes: &[u8]) {
     } else {
         std::fs::write(&path, bytes).unwrap();
     }
-    let (files, rejected) = ingest::discover(&[path.clone()], &[]);
+    let (files, rejected) = ingest::discover(std::slice::from_ref(&path), &[]);
     assert!(rejected.is_empty() && files.len() == 1);
     let names = FieldNames::default();
     let opts = IngestOptions {
