@@ -37,6 +37,9 @@ pub struct RunSection {
     pub group_by: Vec<String>,
     /// Folder under which each run gets its own folder.
     pub output: PathBuf,
+    /// Keep each article's analysis in the output folder (`cache/`) so that the next run
+    /// analyses only new or changed articles.
+    pub cache: bool,
 }
 
 impl Default for RunSection {
@@ -47,6 +50,7 @@ impl Default for RunSection {
             sources: None,
             group_by: vec!["outlet".into()],
             output: PathBuf::from("output"),
+            cache: true,
         }
     }
 }

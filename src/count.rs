@@ -4,15 +4,17 @@
 //!
 //! [`count`] is the rayon version (fold per worker, then reduce); [`count_sequential`] is the
 //! plain loop it is tested against. Both give identical [`Counts`]: every number is an
-//! integer sum, so the order articles arrive in cannot change a result.
+//! integer sum, so the order articles arrive in cannot change a result. An article found in
+//! the [`crate::cache`] is folded from its stored analysis instead of being analysed again.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::analyze::Analyzers;
+use crate::cache::{self, CacheReader, CacheWriter, Reuse, Segment};
 use crate::config::GroupColumn;
 use crate::ingest::{RawArticle, Record, Rejection, Sources};
-use crate::language::LanguageDetector;
+use crate::language::{Detection, LanguageDetector};
 use crate::topics::Lexicon;
 
 /// What the per-article work needs, built once per run.
@@ -22,6 +24,10 @@ pub struct Stage<'a> {
     pub lexicon: &'a Lexicon,
     pub sources: &'a Sources,
     pub group_by: &'a [GroupColumn],
+    /// The previous run's analyses, to reuse.
+    pub cache: Option<&'a CacheReader>,
+    /// Where this run's analyses are stored for the next run.
+    pub cache_out: Option<&'a CacheWriter>,
 }
 
 /// One row of `articles.csv`, plus the article's topic hits.
@@ -72,6 +78,10 @@ pub struct Counts {
     pub groups: FxHashMap<Vec<String>, GroupCounts>,
     pub articles: Vec<ArticleRow>,
     pub rejected: Vec<Rejection>,
+    /// Articles whose whole analysis came from the cache.
+    pub from_cache: u64,
+    /// Articles whose language came from the cache (and analysis was redone).
+    pub language_from_cache: u64,
 }
 
 impl Counts {
@@ -84,6 +94,8 @@ impl Counts {
         };
         big.articles.extend(small.articles);
         big.rejected.extend(small.rejected);
+        big.from_cache += small.from_cache;
+        big.language_from_cache += small.language_from_cache;
         for (key, group) in small.groups {
             match big.groups.get_mut(&key) {
                 Some(mine) => mine.merge(group),
@@ -135,24 +147,61 @@ impl GroupCounts {
     }
 }
 
+/// One article's analysis: what is folded into its group, and what the cache stores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis<'a> {
+    pub language: &'static str,
+    pub confidence: f64,
+    /// Word tokens before stopwords.
+    pub words: u64,
+    /// Tokens counted after stopwords.
+    pub terms: u64,
+    /// (topic index, hits) for the topics with at least one hit, in topic order.
+    pub hits: Vec<(usize, u32)>,
+    /// Each distinct term, sorted, with its count and surface forms (sorted).
+    pub term_counts: Vec<TermEntry<'a>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermEntry<'a> {
+    pub term: &'a str,
+    pub count: u64,
+    pub surfaces: Vec<(&'a str, u64)>,
+}
+
 /// Reused buffers for one worker: the article's tokens as spans into two strings.
 #[derive(Default)]
 struct Scratch {
     terms: String,
     surfaces: String,
     spans: Vec<(u32, u32, u32, u32)>,
+    order: Vec<u32>,
 }
 
-impl Stage<'_> {
-    fn fold(&self, mut counts: Counts, scratch: &mut Scratch, record: Record) -> Counts {
-        match record {
-            Record::Rejected(r) => counts.rejected.push(r),
-            Record::Article(raw) => self.add_article(&mut counts, scratch, raw),
+/// What one worker carries through its fold.
+struct Worker<'w> {
+    counts: Counts,
+    scratch: Scratch,
+    segment: Option<Segment<'w>>,
+}
+
+impl<'a> Stage<'a> {
+    fn worker(&self) -> Worker<'a> {
+        Worker {
+            counts: Counts::default(),
+            scratch: Scratch::default(),
+            segment: None,
         }
-        counts
     }
 
-    fn add_article(&self, counts: &mut Counts, scratch: &mut Scratch, raw: RawArticle) {
+    fn fold(&self, worker: &mut Worker<'a>, record: Record) {
+        match record {
+            Record::Rejected(r) => worker.counts.rejected.push(r),
+            Record::Article(raw) => self.add_article(worker, raw),
+        }
+    }
+
+    fn add_article(&self, worker: &mut Worker<'a>, raw: RawArticle) {
         let RawArticle {
             source,
             id,
@@ -172,9 +221,87 @@ impl Stage<'_> {
         } else {
             country
         };
-        let detection = self.detector.detect(&title, &text);
-        let analyzer = self.analyzers.get(detection.code);
+        let counts = &mut worker.counts;
+        let topics = self.lexicon.topics().len();
 
+        let key =
+            (self.cache.is_some() || self.cache_out.is_some()).then(|| cache::key(&title, &text));
+        let entry = key.as_ref().and_then(|k| self.cache?.get(k));
+        let reused = match (&entry, self.cache.map(CacheReader::reuse)) {
+            (Some(bytes), Some(Reuse::Everything)) => cache::decode(bytes, topics),
+            _ => None,
+        };
+        let analysis = match reused {
+            Some(a) => {
+                counts.from_cache += 1;
+                a
+            }
+            None => {
+                let detection = match entry.as_deref().and_then(cache::decode_language) {
+                    Some((code, confidence)) => {
+                        counts.language_from_cache += 1;
+                        Detection { code, confidence }
+                    }
+                    None => self.detector.detect(&title, &text),
+                };
+                self.analyse(detection, &title, &text, &mut worker.scratch)
+            }
+        };
+        if let (Some(out), Some(key)) = (self.cache_out, &key) {
+            // opened on first use, so a worker that gets no article leaves no empty segment
+            if worker.segment.is_none() {
+                worker.segment = out.segment();
+            }
+            if let Some(segment) = worker.segment.as_mut() {
+                segment.append(key, &analysis);
+            }
+        }
+
+        let group_key: Vec<String> = self
+            .group_by
+            .iter()
+            .map(|col| match col {
+                GroupColumn::Outlet => outlet.clone(),
+                GroupColumn::Language => analysis.language.to_string(),
+                GroupColumn::Country => country.clone(),
+                GroupColumn::Published => published_day(&published).to_string(),
+            })
+            .collect();
+        let group = match counts.groups.get_mut(&group_key) {
+            Some(g) => g,
+            None => counts
+                .groups
+                .entry(group_key)
+                .or_insert_with(|| GroupCounts::new(topics)),
+        };
+        group.add(&analysis);
+
+        counts.articles.push(ArticleRow {
+            id,
+            source,
+            outlet,
+            country,
+            published,
+            url,
+            title,
+            language: analysis.language,
+            language_confidence: analysis.confidence,
+            declared_language,
+            words: analysis.words,
+            terms: analysis.terms,
+            topic_hits: analysis.hits,
+        });
+    }
+
+    /// Runs the analyzer chain and the topic matcher over an article.
+    fn analyse<'s>(
+        &self,
+        detection: Detection,
+        title: &str,
+        text: &str,
+        scratch: &'s mut Scratch,
+    ) -> Analysis<'s> {
+        let analyzer = self.analyzers.get(detection.code);
         scratch.terms.clear();
         scratch.surfaces.clear();
         scratch.spans.clear();
@@ -190,83 +317,95 @@ impl Stage<'_> {
                 scratch.surfaces.len() as u32,
             ));
         };
-        let words = analyzer.analyze(&title, &mut push) + analyzer.analyze(&text, &mut push);
-        let terms: Vec<&str> = scratch
-            .spans
-            .iter()
-            .map(|&(a, b, _, _)| &scratch.terms[a as usize..b as usize])
-            .collect();
-
-        let topics = self.lexicon.topics().len();
-        let mut hits = vec![0u32; topics];
-        self.lexicon.count_hits(detection.code, &terms, &mut hits);
-
-        let key: Vec<String> = self
-            .group_by
-            .iter()
-            .map(|col| match col {
-                GroupColumn::Outlet => outlet.clone(),
-                GroupColumn::Language => detection.code.to_string(),
-                GroupColumn::Country => country.clone(),
-                GroupColumn::Published => published_day(&published).to_string(),
-            })
-            .collect();
-        let group = match counts.groups.get_mut(&key) {
-            Some(g) => g,
-            None => counts
-                .groups
-                .entry(key)
-                .or_insert_with(|| GroupCounts::new(topics)),
+        let words = analyzer.analyze(title, &mut push) + analyzer.analyze(text, &mut push);
+        let Scratch {
+            terms,
+            surfaces,
+            spans,
+            order,
+        } = scratch;
+        let term = |i: u32| {
+            let (a, b, _, _) = spans[i as usize];
+            &terms[a as usize..b as usize]
         };
-        group.articles += 1;
-        group.words += words;
-        group.terms += terms.len() as u64;
-        *group.languages.entry(detection.code).or_default() += 1;
-        for (i, &h) in hits.iter().enumerate() {
-            group.topic_hits[i] += u64::from(h);
-            group.topic_articles[i] += u64::from(h > 0);
-        }
-        let mut in_article: FxHashMap<&str, u64> = FxHashMap::default();
-        for (term, &(_, _, s0, s1)) in terms.iter().zip(&scratch.spans) {
-            *in_article.entry(term).or_default() += 1;
-            let surface = &scratch.surfaces[s0 as usize..s1 as usize];
-            let entry = match group.term_counts.get_mut(*term) {
-                Some(e) => e,
-                None => group.term_counts.entry(term.to_string()).or_default(),
-            };
-            match entry.surfaces.get_mut(surface) {
-                Some(n) => *n += 1,
-                None => {
-                    entry.surfaces.insert(surface.to_string(), 1);
+        let surface = |i: u32| {
+            let (_, _, a, b) = spans[i as usize];
+            &surfaces[a as usize..b as usize]
+        };
+
+        let sequence: Vec<&str> = (0..spans.len() as u32).map(term).collect();
+        let mut hits = vec![0u32; self.lexicon.topics().len()];
+        self.lexicon
+            .count_hits(detection.code, &sequence, &mut hits);
+
+        order.clear();
+        order.extend(0..spans.len() as u32);
+        order.sort_unstable_by(|&i, &j| {
+            term(i)
+                .cmp(term(j))
+                .then_with(|| surface(i).cmp(surface(j)))
+        });
+        let mut term_counts: Vec<TermEntry> = Vec::new();
+        for &i in order.iter() {
+            let (t, s) = (term(i), surface(i));
+            match term_counts.last_mut() {
+                Some(last) if last.term == t => {
+                    last.count += 1;
+                    match last.surfaces.last_mut() {
+                        Some(ls) if ls.0 == s => ls.1 += 1,
+                        _ => last.surfaces.push((s, 1)),
+                    }
                 }
+                _ => term_counts.push(TermEntry {
+                    term: t,
+                    count: 1,
+                    surfaces: vec![(s, 1)],
+                }),
             }
         }
-        for (term, n) in in_article {
-            let entry = group.term_counts.get_mut(term).expect("inserted above");
-            entry.count += n;
-            entry.articles += 1;
-        }
-
-        counts.articles.push(ArticleRow {
-            id,
-            source,
-            outlet,
-            country,
-            published,
-            url,
-            title,
+        Analysis {
             language: detection.code,
-            language_confidence: detection.confidence,
-            declared_language,
+            confidence: detection.confidence,
             words,
-            terms: terms.len() as u64,
-            topic_hits: hits
+            terms: spans.len() as u64,
+            hits: hits
                 .iter()
                 .enumerate()
                 .filter(|(_, &h)| h > 0)
                 .map(|(i, &h)| (i, h))
                 .collect(),
-        });
+            term_counts,
+        }
+    }
+}
+
+impl GroupCounts {
+    /// Folds one article into the group.
+    fn add(&mut self, a: &Analysis) {
+        self.articles += 1;
+        self.words += a.words;
+        self.terms += a.terms;
+        *self.languages.entry(a.language).or_default() += 1;
+        for &(topic, hits) in &a.hits {
+            self.topic_hits[topic] += u64::from(hits);
+            self.topic_articles[topic] += 1;
+        }
+        for t in &a.term_counts {
+            let entry = match self.term_counts.get_mut(t.term) {
+                Some(e) => e,
+                None => self.term_counts.entry(t.term.to_string()).or_default(),
+            };
+            entry.count += t.count;
+            entry.articles += 1;
+            for &(surface, n) in &t.surfaces {
+                match entry.surfaces.get_mut(surface) {
+                    Some(m) => *m += n,
+                    None => {
+                        entry.surfaces.insert(surface.to_string(), n);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -296,26 +435,27 @@ where
     batches
         .par_bridge()
         .fold(
-            || (Counts::default(), Scratch::default()),
-            |(mut counts, mut scratch), batch| {
+            || stage.worker(),
+            |mut worker, batch| {
                 let n = batch.len() as u64;
                 for record in batch {
-                    counts = stage.fold(counts, &mut scratch, record);
+                    stage.fold(&mut worker, record);
                 }
                 progress(n);
-                (counts, scratch)
+                worker
             },
         )
-        .map(|(counts, _)| counts)
+        .map(|worker| worker.counts)
         .reduce(Counts::default, Counts::merge)
 }
 
 /// The plain, single-threaded reference for [`count`].
 pub fn count_sequential(stage: &Stage, records: impl Iterator<Item = Record>) -> Counts {
-    let mut scratch = Scratch::default();
-    records.fold(Counts::default(), |counts, record| {
-        stage.fold(counts, &mut scratch, record)
-    })
+    let mut worker = stage.worker();
+    for record in records {
+        stage.fold(&mut worker, record);
+    }
+    worker.counts
 }
 
 #[cfg(test)]
@@ -352,6 +492,8 @@ mod tests {
             lexicon: &lexicon,
             sources: &sources,
             group_by: &[GroupColumn::Outlet],
+            cache: None,
+            cache_out: None,
         };
         let texts = [
             (

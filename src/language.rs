@@ -97,6 +97,14 @@ pub fn known_codes() -> Vec<&'static str> {
     codes
 }
 
+/// The `'static` form of a code read back from somewhere (the cache): a known code or `und`.
+pub fn static_code(code: &str) -> Option<&'static str> {
+    if code == UNDETERMINED {
+        return Some(UNDETERMINED);
+    }
+    lang_of_code(code).map(iso639_1)
+}
+
 pub fn is_known_code(code: &str) -> bool {
     lang_of_code(code).is_some()
 }

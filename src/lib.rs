@@ -11,6 +11,7 @@
 //! together for the `run` and `check` commands.
 
 pub mod analyze;
+pub mod cache;
 pub mod compare;
 pub mod config;
 pub mod count;

@@ -64,6 +64,22 @@ fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> R
             rate
         );
         println!("languages: {}", langs.join(", "));
+        let c = summary.cache;
+        if c.whole + c.language_only > 0 {
+            println!(
+                "cache: {} articles reused from the previous run, {} analysed anew{}",
+                c.whole,
+                a.articles_analysed - c.whole,
+                if c.language_only > 0 {
+                    format!(
+                        " ({} of them kept their detected language)",
+                        c.language_only
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
         println!("tables written to {}", summary.output_dir.display());
         if a.articles_rejected + a.files_rejected() > 0 {
             println!("rejected.csv says what was not analysed and why");

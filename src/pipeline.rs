@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::analyze::Analyzers;
+use crate::cache::{self, CacheReader, CacheWriter};
 use crate::compare;
 use crate::config::Settings;
 use crate::count::{self, Stage};
@@ -34,8 +35,18 @@ pub struct RunOptions {
 pub struct Summary {
     pub output_dir: PathBuf,
     pub accounting: Accounting,
+    pub cache: CacheUse,
     pub seconds: f64,
     pub languages: BTreeMap<String, u64>,
+}
+
+/// How many articles the previous run's cache spared from analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheUse {
+    /// Articles folded from their stored analysis.
+    pub whole: u64,
+    /// Articles whose stored language was reused and whose text was analysed again.
+    pub language_only: u64,
 }
 
 /// Where every file and article went: each was analysed or is listed in rejected.csv.
@@ -105,12 +116,27 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let bar = progress_bar(total_bytes, options.quiet);
     let bytes_read = AtomicU64::new(0);
     let records_done = AtomicU64::new(0);
+    let fingerprints = cache::Fingerprints::of(cfg);
+    let previous = if cfg.run.cache {
+        staging
+            .previous()
+            .and_then(|dir| CacheReader::open(dir, &fingerprints))
+    } else {
+        None
+    };
+    let cache_out = if cfg.run.cache {
+        Some(CacheWriter::create(staging.dir()).map_err(|e| Error::io(staging.dir(), e))?)
+    } else {
+        None
+    };
     let stage = Stage {
         detector: &detector,
         analyzers: &analyzers,
         lexicon: &lexicon,
         sources: &sources,
         group_by: &settings.group_by,
+        cache: previous.as_ref(),
+        cache_out: cache_out.as_ref(),
     };
     let ingest_options = IngestOptions {
         fields: &cfg.input.fields,
@@ -138,6 +164,15 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         (counts, reports)
     });
     bar.finish_and_clear();
+    if let Some(writer) = cache_out {
+        writer
+            .finish(&fingerprints)
+            .map_err(|e| Error::io(&staging.dir().join(cache::FOLDER), e))?;
+    }
+    let reuse = CacheUse {
+        whole: counts.from_cache,
+        language_only: counts.language_from_cache,
+    };
     let unread_paths: BTreeSet<&str> = walk_rejections.iter().map(|r| r.file.as_str()).collect();
     let files_discovered = (files.len() + unread_paths.len()) as u64;
     counts.rejected.extend(walk_rejections);
@@ -185,6 +220,12 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
             },
         },
         "languages": languages,
+        "cache": {
+            "enabled": cfg.run.cache,
+            "articles_reused": reuse.whole,
+            "articles_language_reused": reuse.language_only,
+            "fingerprints": fingerprints,
+        },
         "analysis": {
             "stopwords": cfg.text.stopwords,
             "stem": cfg.text.stem,
@@ -203,6 +244,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     Ok(Summary {
         output_dir,
         accounting,
+        cache: reuse,
         seconds,
         languages,
     })

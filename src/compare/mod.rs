@@ -100,6 +100,7 @@ pub fn tables(
         groups,
         mut articles,
         mut rejected,
+        ..
     } = counts;
     articles.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.source.cmp(&b.source)));
     rejected.sort();

@@ -142,10 +142,11 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
 
     let l = &t.languages;
     let mut cols = group_cols(l.iter().map(|r| &r.group).collect());
-    cols.extend([
-        text("language", l.iter().map(|r| r.language.clone())),
-        count("articles", l.iter().map(|r| r.articles)),
-    ]);
+    // grouped by language, the group column already says it
+    if !t.group_columns.contains(&"language") {
+        cols.push(text("language", l.iter().map(|r| r.language.clone())));
+    }
+    cols.push(count("articles", l.iter().map(|r| r.articles)));
     write(dir, "languages.csv", cols)?;
 
     let r = &t.rejected;
