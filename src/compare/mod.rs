@@ -156,8 +156,16 @@ pub fn tables(
     let mut terms_by_group = Vec::new();
     for (key, g) in &groups {
         let mut terms: Vec<(&String, &TermCount)> = g.term_counts.iter().collect();
-        terms.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
-        for (term, tc) in terms.into_iter().take(compare.top_terms) {
+        let by_count = |a: &(&String, &TermCount), b: &(&String, &TermCount)| {
+            b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0))
+        };
+        // only the top of a long vocabulary needs ordering
+        if terms.len() > compare.top_terms {
+            terms.select_nth_unstable_by(compare.top_terms, by_count);
+            terms.truncate(compare.top_terms);
+        }
+        terms.sort_unstable_by(by_count);
+        for (term, tc) in terms {
             terms_by_group.push(TermGroupRow {
                 group: key.clone(),
                 term: term.clone(),
@@ -237,38 +245,21 @@ fn keyness(groups: &[(Vec<String>, GroupCounts)], compare: &CompareSection) -> V
     let mut rows = Vec::new();
     for (gi, (key, g)) in groups.iter().enumerate() {
         let (wg, wr) = (g.terms, total_words - g.terms);
-        let row = |term: &str, a: u64| -> KeynessRow {
-            let (total, users) = totals[term];
-            let b = total - a;
-            let g2 = stats::g2(a, b, wg - a, wr - b);
-            let log_odds_z = (a > 0).then(|| {
-                let feature_total = total + users * total;
-                stats::log_odds_z(a + total, set_totals[gi], feature_total, grand_total)
-            });
-            KeynessRow {
-                group: key.clone(),
-                term: term.to_string(),
-                display: String::new(),
-                count_group: a,
-                count_rest: b,
-                words_group: wg,
-                words_rest: wr,
-                g2,
-                p_value: stats::p_chi2_1(g2),
-                log_ratio: stats::log_ratio(a, wg, b, wr),
-                log_odds_z,
-            }
+        let g2_of = |term: &str, a: u64| {
+            let b = totals[term].0 - a;
+            stats::g2(a, b, wg - a, wr - b)
         };
-        let mut group_rows: Vec<KeynessRow> = g
+        // (G², term, count in group) for every candidate; full rows only for those written
+        let mut scored: Vec<(f64, &str, u64)> = g
             .term_counts
             .iter()
             .filter(|(t, _)| totals[t.as_str()].0 >= compare.min_count)
-            .map(|(t, tc)| row(t, tc.count))
+            .map(|(t, tc)| (g2_of(t, tc.count), t.as_str(), tc.count))
             .collect();
         // Terms the group never uses have G² ≤ 0, growing in size with their count elsewhere.
         // They are written when significant, or when fewer than top_terms rows are positive
         // (then they can rank among the top); only then are all of them computed.
-        let positive = group_rows.iter().filter(|r| r.g2 > 0.0).count();
+        let positive = scored.iter().filter(|r| r.0 > 0.0).count();
         let smallest_significant = if positive < compare.top_terms {
             0
         } else {
@@ -279,22 +270,48 @@ fn keyness(groups: &[(Vec<String>, GroupCounts)], compare: &CompareSection) -> V
                 break;
             }
             if !g.term_counts.contains_key(term) {
-                group_rows.push(row(term, 0));
+                scored.push((g2_of(term, 0), term, 0));
             }
         }
-        group_rows.sort_by(|x, y| y.g2.total_cmp(&x.g2).then_with(|| x.term.cmp(&y.term)));
-        let mut rank = 0;
-        group_rows.retain(|r| {
-            rank += 1;
-            rank <= compare.top_terms || r.p_value < KEYNESS_ALPHA
-        });
-        for r in &mut group_rows {
-            r.display = match g.term_counts.get(&r.term) {
+        scored.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(y.1)));
+        for (rank, &(g2, term, a)) in scored.iter().enumerate() {
+            // p < 0.001 needs |G²| > 10.83: below 10 the tail need not be computed
+            let beyond_top = rank >= compare.top_terms;
+            if beyond_top && g2.abs() < 10.0 {
+                continue;
+            }
+            let p_value = stats::p_chi2_1(g2);
+            if beyond_top && p_value >= KEYNESS_ALPHA {
+                continue;
+            }
+            let (total, users) = totals[term];
+            let b = total - a;
+            let log_odds_z = (a > 0).then(|| {
+                stats::log_odds_z(
+                    a + total,
+                    set_totals[gi],
+                    total + users * total,
+                    grand_total,
+                )
+            });
+            let display = match g.term_counts.get(term) {
                 Some(tc) => display_form(tc).to_string(),
-                None => overall_display(groups, &r.term),
+                None => overall_display(groups, term),
             };
+            rows.push(KeynessRow {
+                group: key.clone(),
+                term: term.to_string(),
+                display,
+                count_group: a,
+                count_rest: b,
+                words_group: wg,
+                words_rest: wr,
+                g2,
+                p_value,
+                log_ratio: stats::log_ratio(a, wg, b, wr),
+                log_odds_z,
+            });
         }
-        rows.extend(group_rows);
     }
     rows
 }
