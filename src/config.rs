@@ -309,12 +309,13 @@ impl Settings {
         }
 
         let known = language::known_codes();
-        let check_code = |code: &str, key: String| -> Result<()> {
+        // `needle` is how the code is written in the file, to find its line
+        let check_code = |code: &str, needle: String, key: String| -> Result<()> {
             if language::is_known_code(code) {
                 Ok(())
             } else {
                 Err(at(
-                    code,
+                    &needle,
                     format!(
                         "{key}: unknown language code {code:?}{}",
                         suggest(code, &known)
@@ -323,7 +324,7 @@ impl Settings {
             }
         };
         for code in &file.language.allow {
-            check_code(code, "[language] allow".into())?;
+            check_code(code, format!("\"{code}\""), "[language] allow".into())?;
         }
         if !(0.0..=1.0).contains(&file.language.min_confidence) {
             return Err(at(
@@ -342,7 +343,7 @@ impl Settings {
             ("stopwords_remove", &file.text.stopwords_remove),
         ] {
             for code in map.keys() {
-                check_code(code, format!("[text.{key}]"))?;
+                check_code(code, format!("{code} ="), format!("[text.{key}]"))?;
             }
         }
         if file.compare.top_terms == 0 {
@@ -375,7 +376,7 @@ impl Settings {
                 )));
             }
             for (code, terms) in &topic.terms {
-                check_code(code, format!("topic {id:?} terms"))?;
+                check_code(code, format!("terms.{code}"), format!("topic {id:?} terms"))?;
                 if terms.iter().any(|t| t.trim().is_empty()) {
                     return Err(at(
                         &format!("\"{id}\""),
@@ -451,16 +452,40 @@ pub fn parse(source: &str, path: &Path) -> Result<ConfigFile> {
     toml::from_str(source).map_err(|err| {
         let message = err.message().trim().to_string();
         let mut out = path.display().to_string();
+        let mut key_at = None;
         if let Some(span) = err.span() {
             let line = source[..span.start.min(source.len())].matches('\n').count() + 1;
             let _ = write!(out, ":{line}");
+            key_at = key_on_line(source, line);
         }
         let _ = write!(out, ": {message}");
         if let Some((unknown, expected)) = unknown_field(&message) {
             out.push_str(&suggest(&unknown, &expected));
+        } else if let Some((key, section)) = key_at {
+            // serde names the value's problem, not where it is: say which key holds it
+            let _ = write!(out, " (key `{key}`{section})");
         }
         Error::config(out)
     })
+}
+
+/// The key assigned on a line of the config (`key = value`) and the section it is in.
+fn key_on_line(source: &str, line: usize) -> Option<(String, String)> {
+    let lines: Vec<&str> = source.lines().collect();
+    let text = lines.get(line.checked_sub(1)?)?;
+    let (key, _) = text.split_once('=')?;
+    let key = key.trim();
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let section = lines[..line - 1]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('['))
+        .map(|l| format!(" in {l}"))
+        .unwrap_or_default();
+    Some((key.to_string(), section))
 }
 
 /// Pulls the key and the valid keys out of serde's "unknown field `x`, expected one of …".
@@ -476,16 +501,26 @@ fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     Some((unknown.to_string(), expected))
 }
 
-/// "; did you mean `x`?" when a candidate is close enough to be a likely typo.
+/// "; did you mean `x`?" when candidates are close enough to be likely typos (all of the
+/// nearest, up to three).
 fn suggest<S: AsRef<str>>(word: &str, candidates: &[S]) -> String {
-    let best = candidates
+    let scored: Vec<(usize, &str)> = candidates
         .iter()
         .map(|c| (edit_distance(word, c.as_ref()), c.as_ref()))
-        .min();
-    match best {
-        Some((d, c)) if d <= 2.max(word.chars().count() / 3) => format!("; did you mean `{c}`?"),
-        _ => String::new(),
+        .collect();
+    let Some(best) = scored.iter().map(|s| s.0).min() else {
+        return String::new();
+    };
+    if best > 2.max(word.chars().count() / 3) {
+        return String::new();
     }
+    let nearest: Vec<String> = scored
+        .iter()
+        .filter(|s| s.0 == best)
+        .take(3)
+        .map(|s| format!("`{}`", s.1))
+        .collect();
+    format!("; did you mean {}?", nearest.join(" or "))
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -256,3 +256,33 @@ fn usage_and_config_errors_exit_2_other_failures_1() {
     );
     assert!(newsprism(&["--version"]).status.success());
 }
+
+#[test]
+fn config_errors_stop_run_and_check_with_exit_2_naming_file_line_and_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("in")).unwrap();
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("[run]\ninputs = [\"in\"]\ngroup_by = [\"outlett\"]\n", "c.toml:3", &["outlett", "did you mean `outlet`?"]),
+        ("[run]\ninputs = [\"in\"]\n[language]\nmin_confidence = \"high\"\n", "c.toml:4", &["min_confidence", "invalid type"]),
+        ("[run]\ninputs = [\"in\"]\n[language]\nallow = [\"fr\", \"ua\"]\n", "c.toml:4", &["unknown language code \"ua\"", "did you mean"]),
+        ("[run]\ninputs = [\"in\"]\n[[topics]]\nid = \"a\"\nlabel = \"A\"\n", "c.toml:4", &["topic \"a\" has no terms"]),
+        ("[run]\ninputs = [\"in\"]\n[[topics]]\nid = \"a\"\nterms.en = [\"x\"]\n[[topics]]\nid = \"a\"\nterms.fr = [\"y\"]\n", "c.toml:7", &["id \"a\" is used twice"]),
+        ("[run]\ninputs = [\"in\", \"missing\"]\n", "c.toml:2", &["missing does not exist"]),
+    ];
+    let config = tmp.path().join("c.toml");
+    for (text, place, needles) in cases {
+        std::fs::write(&config, text).unwrap();
+        for command in ["run", "check"] {
+            let out = newsprism(
+                &[command, "--config", config.to_str().unwrap(), "--quiet"].as_slice()
+                    [..if command == "run" { 4 } else { 3 }],
+            );
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command} {text:?}: {err}");
+            assert!(err.contains(place), "{command}: {err} lacks {place}");
+            for n in needles {
+                assert!(err.contains(n), "{command}: {err} lacks {n}");
+            }
+        }
+    }
+}
