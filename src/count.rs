@@ -109,7 +109,7 @@ impl Counts {
 }
 
 impl GroupCounts {
-    fn new(topics: usize) -> GroupCounts {
+    pub fn new(topics: usize) -> GroupCounts {
         GroupCounts {
             topic_hits: vec![0; topics],
             topic_articles: vec![0; topics],
@@ -171,7 +171,7 @@ pub struct TermEntry<'a> {
 
 /// Reused buffers for one worker: the article's tokens as spans into two strings.
 #[derive(Default)]
-struct Scratch {
+pub struct Scratch {
     terms: String,
     surfaces: String,
     spans: Vec<(u32, u32, u32, u32)>,
@@ -294,7 +294,7 @@ impl<'a> Stage<'a> {
     }
 
     /// Runs the analyzer chain and the topic matcher over an article.
-    fn analyse<'s>(
+    pub fn analyse<'s>(
         &self,
         detection: Detection,
         title: &str,
@@ -381,7 +381,7 @@ impl<'a> Stage<'a> {
 
 impl GroupCounts {
     /// Folds one article into the group.
-    fn add(&mut self, a: &Analysis) {
+    pub fn add(&mut self, a: &Analysis) {
         self.articles += 1;
         self.words += a.words;
         self.terms += a.terms;

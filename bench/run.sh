@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: newsprism against the Python reference pipeline
+# (../shared/bench/peer), on NTREX-based corpora built by ../shared/bench/make_corpus.py.
+#
+#   bench/run.sh                      # 10k and 100k articles, 1 and 2 threads
+#   SIZES="10000" THREADS="2" bench/run.sh
+#
+# For each corpus size and thread count it runs `newsprism run` (full run, cache off) and
+# then the peer with the same number of workers, one after the other, and prints articles/s,
+# MB/s of JSONL read, wall and CPU seconds, peak RSS, and the speed ratio. It also prints
+# newsprism's language-detection agreement with the corpus's truth.csv.
+# Work files go to $BENCH_DIR (default /tmp/newsprism-bench): corpora, the peer's venv, outputs.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+shared="${NEWSPRISM_SHARED:-$here/../shared}"
+work="${BENCH_DIR:-/tmp/newsprism-bench}"
+sizes="${SIZES:-10000 100000}"
+threads="${THREADS:-1 2}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/newsprism-target}"
+mkdir -p "$work"
+
+[ -f "$shared/bench/make_corpus.py" ] || { echo "no $shared/bench/make_corpus.py (set NEWSPRISM_SHARED)" >&2; exit 2; }
+(cd "$here" && cargo build --release --quiet)
+bin="$CARGO_TARGET_DIR/release/newsprism"
+
+if [ ! -x "$work/peer-venv/bin/python" ]; then
+  echo "setting up the peer's venv in $work/peer-venv …" >&2
+  python3 -m venv "$work/peer-venv"
+  "$work/peer-venv/bin/pip" install --quiet -r "$shared/bench/peer/requirements.txt"
+fi
+peer_python="$work/peer-venv/bin/python"
+
+measure() { # label, then the command; appends "label wall cpu rss_kb" to $results
+  local label="$1"; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" > "$work/last.log" 2>&1 \
+    || { echo "failed: $*" >&2; cat "$work/last.log" >&2; exit 1; }
+  read -r wall user sys rss < "$work/time.txt"
+  echo "$label $wall $(awk "BEGIN { print $user + $sys }") $rss" >> "$results"
+}
+
+results="$work/results.txt"
+: > "$results"
+printf '%s\n' "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+for n in $sizes; do
+  corpus="$work/corpus-$n"
+  if [ ! -f "$corpus.truth.csv" ]; then
+    rm -rf "$corpus"
+    python3 "$shared/bench/make_corpus.py" --out "$corpus" --articles "$n" > /dev/null
+    mv "$corpus/truth.csv" "$corpus.truth.csv"
+    mv "$corpus/sources.csv" "$corpus.sources.csv"
+  fi
+  bytes=$(cat "$corpus"/*.jsonl | wc -c)
+  cat > "$work/bench-$n.toml" <<TOML
+[run]
+name = "bench-$n"
+inputs = ["$corpus"]
+sources = "$corpus.sources.csv"
+output = "$work/out"
+cache = false
+TOML
+  for t in $threads; do
+    rm -rf "$work/out/bench-$n" "$work/peer-out"
+    measure "newsprism $n $t $bytes" "$bin" run --config "$work/bench-$n.toml" --threads "$t" --quiet
+    measure "peer $n $t $bytes" "$peer_python" "$shared/bench/peer/pipeline.py" --input "$corpus" --out "$work/peer-out" --workers "$t"
+  done
+  python3 - "$corpus.truth.csv" "$work/out/bench-$n/articles.csv" <<'PY'
+import csv, sys
+truth = {r["id"]: r["language"] for r in csv.DictReader(open(sys.argv[1], encoding="utf-8"))}
+rows = list(csv.DictReader(open(sys.argv[2], encoding="utf-8")))
+agree = sum(truth[r["article_id"]] == r["language"] for r in rows)
+print(f"language detection on {len(rows)} articles: {100 * agree / len(rows):.2f} % agree with truth.csv")
+PY
+done
+
+python3 - "$results" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+print(f"{'tool':<10} {'articles':>9} {'threads':>7} {'wall s':>8} {'cpu s':>8} {'art/s':>9} {'MB/s':>7} {'RSS MB':>7} {'ratio':>7}")
+peer = {(r[1], r[2]): float(r[4]) for r in rows if r[0] == "peer"}
+for tool, n, t, nbytes, wall, cpu, rss in rows:
+    wall, cpu = float(wall), float(cpu)
+    ratio = f"{peer[(n, t)] / wall:.1f}x" if tool == "newsprism" else ""
+    print(f"{tool:<10} {n:>9} {t:>7} {wall:>8.2f} {cpu:>8.2f} {int(n) / wall:>9.0f} {int(nbytes) / wall / 1e6:>7.1f} {int(rss) / 1024:>7.0f} {ratio:>7}")
+PY

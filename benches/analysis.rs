@@ -1,0 +1,140 @@
+//! Throughput of the per-article stages on real news text, one core:
+//! - the analysis core (tokenize, lowercase, stopwords, stem, topic match, fold into group
+//!   counts), language detection excluded, in MB/s of article text;
+//! - language detection, in µs per article, and its agreement with the known language,
+//!   against whatlang on the whole text.
+//!
+//! Texts: the first 40 documents of each NTREX-128 language in ../shared/corpora/ntrex
+//! (set NEWSPRISM_SHARED to move it), with the shipped config.toml's topics.
+//!
+//!     cargo bench --bench analysis
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use newsprism::analyze::Analyzers;
+use newsprism::config::{Overrides, Settings};
+use newsprism::count::{GroupCounts, Scratch, Stage};
+use newsprism::ingest::Sources;
+use newsprism::language::{Detection, LanguageDetector};
+use newsprism::topics::Lexicon;
+
+const NTREX_TO_ISO: [(&str, &str); 32] = [
+    ("arb", "ar"),
+    ("bul", "bg"),
+    ("cat", "ca"),
+    ("ces", "cs"),
+    ("dan", "da"),
+    ("deu", "de"),
+    ("ell", "el"),
+    ("eng", "en"),
+    ("fas", "fa"),
+    ("fin", "fi"),
+    ("fra", "fr"),
+    ("heb", "he"),
+    ("hin", "hi"),
+    ("hrv", "hr"),
+    ("hun", "hu"),
+    ("ind", "id"),
+    ("ita", "it"),
+    ("jpn", "ja"),
+    ("kor", "ko"),
+    ("nld", "nl"),
+    ("nob", "nb"),
+    ("pol", "pl"),
+    ("por", "pt"),
+    ("ron", "ro"),
+    ("rus", "ru"),
+    ("spa", "es"),
+    ("swe", "sv"),
+    ("tam", "ta"),
+    ("tur", "tr"),
+    ("ukr", "uk"),
+    ("vie", "vi"),
+    ("zho-CN", "zh"),
+];
+
+fn main() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let shared = std::env::var_os("NEWSPRISM_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("../shared"));
+    let mut texts: Vec<(&str, String)> = Vec::new();
+    for (ntrex, iso) in NTREX_TO_ISO {
+        let path = shared.join(format!("corpora/ntrex/{ntrex}.jsonl"));
+        let body =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for line in body.lines().take(40) {
+            let doc: serde_json::Value = serde_json::from_str(line).unwrap();
+            texts.push((iso, doc["text"].as_str().unwrap().to_string()));
+        }
+    }
+    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    println!(
+        "{} texts, {:.1} MB, {} languages",
+        texts.len(),
+        bytes as f64 / 1e6,
+        NTREX_TO_ISO.len()
+    );
+
+    let settings = Settings::load(&repo.join("config.toml"), &Overrides::default()).unwrap();
+    let analyzers = Analyzers::new(&settings.file.text);
+    let lexicon = Lexicon::compile(&settings.file.topics, &analyzers).unwrap();
+    let cfg = &settings.file.language;
+    let detector = LanguageDetector::new(&cfg.allow, cfg.min_confidence, cfg.prefix_chars);
+    let whole_text = LanguageDetector::new(&cfg.allow, cfg.min_confidence, usize::MAX);
+    let sources = Sources::default();
+    let stage = Stage {
+        detector: &detector,
+        analyzers: &analyzers,
+        lexicon: &lexicon,
+        sources: &sources,
+        group_by: &settings.group_by,
+        cache: None,
+        cache_out: None,
+    };
+
+    // analysis core: best of 5 passes
+    let topics = lexicon.topics().len();
+    let mut best = f64::MAX;
+    let mut scratch = Scratch::default();
+    for _ in 0..5 {
+        let mut group = GroupCounts::new(topics);
+        let start = Instant::now();
+        for (code, text) in &texts {
+            let detection = Detection {
+                code,
+                confidence: 1.0,
+            };
+            let analysis = stage.analyse(detection, "", text, &mut scratch);
+            group.add(&analysis);
+        }
+        best = best.min(start.elapsed().as_secs_f64());
+        assert!(group.terms > 0);
+    }
+    println!(
+        "analysis core: {:.1} MB/s per core ({:.3} s per pass)",
+        bytes as f64 / best / 1e6,
+        best
+    );
+
+    // language detection
+    for (label, d) in [
+        ("prefix + widen (config)", &detector),
+        ("whole text", &whole_text),
+    ] {
+        let start = Instant::now();
+        let mut agree = 0;
+        for (code, text) in &texts {
+            if d.detect("", text).code == *code {
+                agree += 1;
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "language detection, {label}: {:.1} µs per article, {:.2} % agree",
+            secs * 1e6 / texts.len() as f64,
+            100.0 * agree as f64 / texts.len() as f64
+        );
+    }
+}
