@@ -118,7 +118,9 @@ impl Default for LanguageSection {
         LanguageSection {
             allow: Vec::new(),
             min_confidence: 0.0,
-            prefix_chars: 1000,
+            // 99.88 % agreement with NTREX truth at 600 characters against 99.89 % on whole
+            // articles, at half the cost (benches/analysis.rs, bench/run.sh)
+            prefix_chars: 600,
         }
     }
 }

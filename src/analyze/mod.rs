@@ -114,16 +114,25 @@ impl Analyzer {
     }
 }
 
+/// Lowercases one word piece into `out` without allocating. A piece is one word, so the only
+/// context rule of Unicode lowercasing that applies, Greek final sigma, is "a capital sigma
+/// that ends a word of two or more letters becomes ς".
 fn lowercase_into(piece: &str, out: &mut String) {
     out.clear();
     if piece.is_ascii() {
         out.push_str(piece);
         out.make_ascii_lowercase();
-    } else {
-        out.extend(piece.to_lowercase().chars().map(|c| match c {
-            '\u{2019}' | '\u{02BC}' => '\'',
-            c => c,
-        }));
+        return;
+    }
+    for c in piece.chars() {
+        match c {
+            '\u{2019}' | '\u{02BC}' => out.push('\''),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    if piece.ends_with('Σ') && piece.chars().nth(1).is_some() {
+        out.pop();
+        out.push('ς');
     }
 }
 
@@ -261,6 +270,27 @@ mod tests {
             a.get("zh").terms("拉夫罗夫会见蒂勒森"),
             ["拉夫", "夫罗", "罗夫", "夫会", "会见", "见蒂", "蒂勒", "勒森"]
         );
+    }
+
+    #[test]
+    fn lowercasing_matches_unicode_on_real_words() {
+        let mut out = String::new();
+        for word in [
+            "ΣΥΡΙΑΣ",
+            "Σ",
+            "ΟΔΥΣΣΕΑΣ",
+            "İstanbul",
+            "ŁAWROW",
+            "Straße",
+            "ǅemal",
+            "ΑΘΗΝΑ",
+            "МИНСК",
+        ] {
+            lowercase_into(word, &mut out);
+            assert_eq!(out, word.to_lowercase(), "{word}");
+        }
+        lowercase_into("l’ONU", &mut out);
+        assert_eq!(out, "l'onu");
     }
 
     #[test]
