@@ -2,12 +2,13 @@
 //! here, and counts are folded per group inside the workers, so what leaves this stage is
 //! sized by the vocabulary and the number of groups, plus one small row per article.
 //!
-//! [`count`] is the rayon version (fold per worker, then reduce); [`count_sequential`] is the
-//! plain loop it is tested against. Both give identical [`Counts`]: every number is an
+//! [`count`] is the rayon version (one accumulator per thread, merged at the end);
+//! [`count_sequential`] is the plain loop it is tested against. Both give identical [`Counts`]: every number is an
 //! integer sum, so the order articles arrive in cannot change a result. An article found in
 //! the [`crate::cache`] is folded from its stored analysis instead of being analysed again.
 
-use rayon::prelude::*;
+use std::sync::Mutex;
+
 use rustc_hash::FxHashMap;
 
 use crate::analyze::Analyzers;
@@ -426,27 +427,41 @@ pub fn published_day(value: &str) -> &str {
     }
 }
 
-/// Counts every record of `batches` on the current rayon pool. `progress` is called with the
-/// number of records of each finished batch.
+/// Counts every record of `batches` on the current rayon pool: one worker per pool thread,
+/// each pulling batches and folding them into its own [`Counts`], merged at the end. One
+/// accumulator per thread (not per split of the work) keeps memory at threads × vocabulary
+/// whatever the corpus size. `progress` is called with the size of each finished batch.
 pub fn count<I>(stage: &Stage, batches: I, progress: &(dyn Fn(u64) + Sync)) -> Counts
 where
     I: Iterator<Item = Vec<Record>> + Send,
 {
-    batches
-        .par_bridge()
-        .fold(
-            || stage.worker(),
-            |mut worker, batch| {
-                let n = batch.len() as u64;
-                for record in batch {
-                    stage.fold(&mut worker, record);
+    let batches = Mutex::new(batches);
+    let finished: Mutex<Vec<Counts>> = Mutex::new(Vec::new());
+    rayon::scope(|scope| {
+        for _ in 0..rayon::current_num_threads() {
+            scope.spawn(|_| {
+                let mut worker = stage.worker();
+                loop {
+                    // the lock is held only to take the next batch
+                    let next = batches.lock().unwrap_or_else(|p| p.into_inner()).next();
+                    let Some(batch) = next else { break };
+                    let n = batch.len() as u64;
+                    for record in batch {
+                        stage.fold(&mut worker, record);
+                    }
+                    progress(n);
                 }
-                progress(n);
-                worker
-            },
-        )
-        .map(|worker| worker.counts)
-        .reduce(Counts::default, Counts::merge)
+                let counts = std::mem::take(&mut worker.counts);
+                drop(worker); // flushes the worker's cache segment
+                finished
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(counts);
+            });
+        }
+    });
+    let parts = finished.into_inner().unwrap_or_else(|p| p.into_inner());
+    parts.into_iter().fold(Counts::default(), Counts::merge)
 }
 
 /// The plain, single-threaded reference for [`count`].
