@@ -159,7 +159,7 @@ pub struct Analysis<'a> {
     pub terms: u64,
     /// (topic index, hits) for the topics with at least one hit, in topic order.
     pub hits: Vec<(usize, u32)>,
-    /// Each distinct term, sorted, with its count and surface forms (sorted).
+    /// Each distinct term, in order of first appearance, with its count and surface forms.
     pub term_counts: Vec<TermEntry<'a>>,
 }
 
@@ -176,7 +176,6 @@ pub struct Scratch {
     terms: String,
     surfaces: String,
     spans: Vec<(u32, u32, u32, u32)>,
-    order: Vec<u32>,
 }
 
 /// What one worker carries through its fold.
@@ -323,7 +322,6 @@ impl<'a> Stage<'a> {
             terms,
             surfaces,
             spans,
-            order,
         } = scratch;
         let term = |i: u32| {
             let (a, b, _, _) = spans[i as usize];
@@ -339,29 +337,29 @@ impl<'a> Stage<'a> {
         self.lexicon
             .count_hits(detection.code, &sequence, &mut hits);
 
-        order.clear();
-        order.extend(0..spans.len() as u32);
-        order.sort_unstable_by(|&i, &j| {
-            term(i)
-                .cmp(term(j))
-                .then_with(|| surface(i).cmp(surface(j)))
-        });
+        // one hash lookup per token groups the article's tokens by term; a term has few
+        // surface forms, so they are found by scanning
+        let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
         let mut term_counts: Vec<TermEntry> = Vec::new();
-        for &i in order.iter() {
+        for i in 0..spans.len() as u32 {
             let (t, s) = (term(i), surface(i));
-            match term_counts.last_mut() {
-                Some(last) if last.term == t => {
-                    last.count += 1;
-                    match last.surfaces.last_mut() {
-                        Some(ls) if ls.0 == s => ls.1 += 1,
-                        _ => last.surfaces.push((s, 1)),
+            match slot.get(t) {
+                Some(&k) => {
+                    let entry = &mut term_counts[k];
+                    entry.count += 1;
+                    match entry.surfaces.iter_mut().find(|x| x.0 == s) {
+                        Some(x) => x.1 += 1,
+                        None => entry.surfaces.push((s, 1)),
                     }
                 }
-                _ => term_counts.push(TermEntry {
-                    term: t,
-                    count: 1,
-                    surfaces: vec![(s, 1)],
-                }),
+                None => {
+                    slot.insert(t, term_counts.len());
+                    term_counts.push(TermEntry {
+                        term: t,
+                        count: 1,
+                        surfaces: vec![(s, 1)],
+                    });
+                }
             }
         }
         Analysis {

@@ -7,6 +7,8 @@
 
 pub mod stats;
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use crate::config::{CompareSection, GroupColumn};
@@ -42,7 +44,8 @@ pub struct TopicGroupRow {
 
 /// One row of `keyness.csv`: a term of one group against all other groups pooled.
 pub struct KeynessRow {
-    pub group: Vec<String>,
+    /// Shared by the group's rows: keyness can have millions of rows.
+    pub group: Arc<[String]>,
     pub term: String,
     pub display: String,
     pub count_group: u64,
@@ -244,6 +247,7 @@ fn keyness(groups: &[(Vec<String>, GroupCounts)], compare: &CompareSection) -> V
 
     let mut rows = Vec::new();
     for (gi, (key, g)) in groups.iter().enumerate() {
+        let key: Arc<[String]> = key.clone().into();
         let (wg, wr) = (g.terms, total_words - g.terms);
         let g2_of = |term: &str, a: u64| {
             let b = totals[term].0 - a;

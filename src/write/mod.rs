@@ -32,7 +32,7 @@ pub const TABLE_FILES: [&str; 8] = [
 /// Writes every table into `dir`.
 pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     // the group columns of rows that carry a group key
-    let group_cols = |keys: Vec<&Vec<String>>| -> Vec<Column> {
+    let group_cols = |keys: Vec<&[String]>| -> Vec<Column> {
         t.group_columns
             .iter()
             .enumerate()
@@ -80,7 +80,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     )?;
 
     let tg = &t.topics_by_group;
-    let mut cols = group_cols(tg.iter().map(|r| &r.group).collect());
+    let mut cols = group_cols(tg.iter().map(|r| r.group.as_slice()).collect());
     cols.extend([
         text("topic", tg.iter().map(|r| r.topic.clone())),
         text("kind", tg.iter().map(|r| r.kind.to_string())),
@@ -111,7 +111,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     write(dir, "topic_comparison.csv", cols)?;
 
     let tt = &t.terms_by_group;
-    let mut cols = group_cols(tt.iter().map(|r| &r.group).collect());
+    let mut cols = group_cols(tt.iter().map(|r| r.group.as_slice()).collect());
     cols.extend([
         text("term", tt.iter().map(|r| r.term.clone())),
         text("display", tt.iter().map(|r| r.display.clone())),
@@ -125,7 +125,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     write(dir, "terms_by_group.csv", cols)?;
 
     let k = &t.keyness;
-    let mut cols = group_cols(k.iter().map(|r| &r.group).collect());
+    let mut cols = group_cols(k.iter().map(|r| &r.group[..]).collect());
     cols.extend([
         text("term", k.iter().map(|r| r.term.clone())),
         text("display", k.iter().map(|r| r.display.clone())),
@@ -141,7 +141,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     write(dir, "keyness.csv", cols)?;
 
     let l = &t.languages;
-    let mut cols = group_cols(l.iter().map(|r| &r.group).collect());
+    let mut cols = group_cols(l.iter().map(|r| r.group.as_slice()).collect());
     // grouped by language, the group column already says it
     if !t.group_columns.contains(&"language") {
         cols.push(text("language", l.iter().map(|r| r.language.clone())));
