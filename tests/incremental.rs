@@ -6,20 +6,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-
-const TABLES: [&str; 8] = [
-    "articles.csv",
-    "article_topics.csv",
-    "topics_by_group.csv",
-    "topic_comparison.csv",
-    "terms_by_group.csv",
-    "keyness.csv",
-    "languages.csv",
-    "rejected.csv",
-];
+use newsprism::write::TABLE_FILES;
 
 fn assert_same_tables(a: &Path, b: &Path, what: &str) {
-    for t in TABLES {
+    for t in TABLE_FILES {
         assert!(
             std::fs::read(a.join(t)).unwrap() == std::fs::read(b.join(t)).unwrap(),
             "{t} differs: {what}"

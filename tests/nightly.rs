@@ -9,17 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-
-const TABLES: [&str; 8] = [
-    "articles.csv",
-    "article_topics.csv",
-    "topics_by_group.csv",
-    "topic_comparison.csv",
-    "terms_by_group.csv",
-    "keyness.csv",
-    "languages.csv",
-    "rejected.csv",
-];
+use newsprism::write::TABLE_FILES;
 
 /// Every file under `dir` (the tables, the manifest, the cache), with its bytes.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -149,7 +139,7 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_writes() {
 }
 
 fn tables(out: &Path) -> Vec<(String, Vec<u8>)> {
-    TABLES
+    TABLE_FILES
         .iter()
         .map(|t| (t.to_string(), std::fs::read(out.join(t)).unwrap()))
         .collect()

@@ -23,14 +23,7 @@ fn write_config(dir: &Path, inputs: &Path) -> std::path::PathBuf {
 }
 
 fn run(config: &Path, out: &Path) {
-    run_ok(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    run_into(config, out, &[]);
 }
 
 #[test]

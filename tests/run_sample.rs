@@ -10,16 +10,7 @@ fn sample_run(threads: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     let config = repo().join("config.toml");
-    run_ok(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-        "--threads",
-        threads,
-        "--quiet",
-    ]);
+    run_into(&config, &out, &["--threads", threads]);
     (tmp, out)
 }
 
@@ -183,15 +174,7 @@ fn terms_carry_their_most_frequent_surface_form() {
 fn output_is_identical_across_thread_counts() {
     let (_a, one) = sample_run("1");
     let (_b, two) = sample_run("2");
-    for table in [
-        "articles.csv",
-        "article_topics.csv",
-        "topics_by_group.csv",
-        "topic_comparison.csv",
-        "terms_by_group.csv",
-        "languages.csv",
-        "rejected.csv",
-    ] {
+    for table in newsprism::write::TABLE_FILES {
         let x = std::fs::read(one.join(table)).unwrap();
         let y = std::fs::read(two.join(table)).unwrap();
         assert!(x == y, "{table} differs between --threads 1 and 2");

@@ -34,16 +34,7 @@ fn corpus(dir: &Path, outlets: &[(&str, Vec<String>)]) -> PathBuf {
 
 fn run(config: &Path, threads: &str) -> PathBuf {
     let out = config.parent().unwrap().join(format!("out-{threads}"));
-    run_ok(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-        "--threads",
-        threads,
-        "--quiet",
-    ]);
+    run_into(config, &out, &["--threads", threads]);
     out
 }
 

@@ -118,27 +118,17 @@ fn read_error(e: csv::Error, file: &InputFile, emit: &mut dyn FnMut(Record)) -> 
 mod tests {
     use super::*;
     use crate::config::FieldNames;
-    use std::io::Cursor;
+    use crate::ingest::{parse_for_test, Format};
 
     fn read_all(text: &str) -> Vec<Record> {
-        let file = InputFile {
-            path: "x.csv".into(),
-            display: "x.csv".into(),
-            size: 0,
-            format: super::super::Format::Csv,
-            gzip: false,
-        };
-        let names = FieldNames::default();
-        let opts = IngestOptions {
-            fields: &names,
-            max_article_bytes: 1000,
-        };
-        let mut out = Vec::new();
-        read(&file, &opts, &mut Cursor::new(text.as_bytes()), &mut |r| {
-            out.push(r)
-        })
-        .unwrap();
-        out
+        parse_for_test(
+            "x.csv",
+            "x.csv",
+            Format::Csv,
+            text.as_bytes(),
+            &FieldNames::default(),
+            1000,
+        )
     }
 
     #[test]

@@ -228,23 +228,10 @@ const _: () = assert!(FIELD_COUNT == 8);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Cursor;
+    use crate::ingest::{parse_for_test, Format};
 
     fn read_all(text: &[u8], names: &FieldNames, max: u64) -> Vec<Record> {
-        let file = InputFile {
-            path: "x.jsonl".into(),
-            display: "x.jsonl".into(),
-            size: text.len() as u64,
-            format: super::super::Format::Jsonl,
-            gzip: false,
-        };
-        let opts = IngestOptions {
-            fields: names,
-            max_article_bytes: max,
-        };
-        let mut out = Vec::new();
-        read(&file, &opts, &mut Cursor::new(text), &mut |r| out.push(r)).unwrap();
-        out
+        parse_for_test("x.jsonl", "x.jsonl", Format::Jsonl, text, names, max)
     }
 
     #[test]

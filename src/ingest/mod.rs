@@ -420,6 +420,35 @@ fn read_file(
     hex(&raw.hasher.finalize())
 }
 
+/// Parses `bytes` as one file, collecting its records: the readers' tests share this.
+#[cfg(test)]
+fn parse_for_test(
+    path: &str,
+    display: &str,
+    format: Format,
+    bytes: &[u8],
+    names: &FieldNames,
+    max: u64,
+) -> Vec<Record> {
+    let file = InputFile {
+        path: path.into(),
+        display: display.into(),
+        size: bytes.len() as u64,
+        format,
+        gzip: false,
+    };
+    let opts = IngestOptions {
+        fields: names,
+        max_article_bytes: max,
+    };
+    let mut out = Vec::new();
+    parse(&file, &opts, &mut io::Cursor::new(bytes), &mut |r| {
+        out.push(r)
+    })
+    .unwrap();
+    out
+}
+
 fn parse(
     file: &InputFile,
     opts: &IngestOptions,

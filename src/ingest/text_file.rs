@@ -102,26 +102,17 @@ fn split_header(text: &str) -> Option<(&str, &str)> {
 mod tests {
     use super::*;
     use crate::config::FieldNames;
-    use std::io::Cursor;
+    use crate::ingest::{parse_for_test, Format};
 
     fn read_one(path: &str, text: &str) -> Record {
-        let file = InputFile {
-            path: path.into(),
-            display: "data/x.txt".into(),
-            size: 0,
-            format: super::super::Format::Txt,
-            gzip: false,
-        };
-        let names = FieldNames::default();
-        let opts = IngestOptions {
-            fields: &names,
-            max_article_bytes: 1000,
-        };
-        let mut out = Vec::new();
-        read(&file, &opts, &mut Cursor::new(text.as_bytes()), &mut |r| {
-            out.push(r)
-        })
-        .unwrap();
+        let mut out = parse_for_test(
+            path,
+            "data/x.txt",
+            Format::Txt,
+            text.as_bytes(),
+            &FieldNames::default(),
+            1000,
+        );
         assert_eq!(out.len(), 1);
         out.pop().unwrap()
     }

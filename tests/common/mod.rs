@@ -40,6 +40,20 @@ pub fn run_ok(args: &[&str]) -> Output {
     out
 }
 
+/// `newsprism run --config CONFIG --output OUT --quiet` plus `extra` flags; must succeed.
+pub fn run_into(config: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    run_ok(&args)
+}
+
 /// A CSV as a list of rows keyed by column name.
 pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
     let mut rdr =
