@@ -50,13 +50,14 @@ pub struct ArticleRow {
     pub topic_hits: Vec<(usize, u32)>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct TermCount {
     pub count: u64,
     /// Articles of the group that contain the term at least once.
     pub articles: u64,
-    /// How often each surface form (lowercase, before stemming) was seen.
-    pub surfaces: FxHashMap<String, u64>,
+    /// How often each surface form (lowercase, before stemming) was seen. A term has few
+    /// forms, so a short list (found by scanning) costs far less memory than a map per term.
+    pub surfaces: Vec<(Box<str>, u64)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -109,6 +110,37 @@ impl Counts {
     }
 }
 
+/// Equal counts, whatever order the surface forms were first seen in.
+impl PartialEq for TermCount {
+    fn eq(&self, other: &Self) -> bool {
+        let sorted = |t: &TermCount| {
+            let mut s = t.surfaces.clone();
+            s.sort();
+            s
+        };
+        self.count == other.count
+            && self.articles == other.articles
+            && sorted(self) == sorted(other)
+    }
+}
+
+impl TermCount {
+    pub fn add_surface(&mut self, surface: &str, n: u64) {
+        match self.surfaces.iter_mut().find(|(s, _)| &**s == surface) {
+            Some((_, m)) => *m += n,
+            None => self.surfaces.push((surface.into(), n)),
+        }
+    }
+
+    /// How often `surface` was seen (0 if never).
+    pub fn surface_count(&self, surface: &str) -> u64 {
+        self.surfaces
+            .iter()
+            .find(|(s, _)| &**s == surface)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
 impl GroupCounts {
     pub fn new(topics: usize) -> GroupCounts {
         GroupCounts {
@@ -137,7 +169,7 @@ impl GroupCounts {
                     mine.count += theirs.count;
                     mine.articles += theirs.articles;
                     for (surface, n) in theirs.surfaces {
-                        *mine.surfaces.entry(surface).or_default() += n;
+                        mine.add_surface(&surface, n);
                     }
                 }
                 None => {
@@ -397,12 +429,7 @@ impl GroupCounts {
             entry.count += t.count;
             entry.articles += 1;
             for &(surface, n) in &t.surfaces {
-                match entry.surfaces.get_mut(surface) {
-                    Some(m) => *m += n,
-                    None => {
-                        entry.surfaces.insert(surface.to_string(), n);
-                    }
-                }
+                entry.add_surface(surface, n);
             }
         }
     }
@@ -547,7 +574,7 @@ mod tests {
         assert_eq!(wire.topic_articles, [200]);
         let sanction = &wire.term_counts["sanction"];
         assert_eq!((sanction.count, sanction.articles), (200, 200));
-        assert_eq!(sanction.surfaces["sanctions"], 200);
+        assert_eq!(sanction.surface_count("sanctions"), 200);
         // "New", "sanctions", "were", "announced", … : 12 words, 'by the on were' are stopwords
         assert_eq!(
             seq.articles.iter().find(|a| a.id == "a0").unwrap().words,

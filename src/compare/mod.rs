@@ -88,7 +88,7 @@ pub struct Tables {
     pub topics_by_group: Vec<TopicGroupRow>,
     pub topic_comparison: TopicComparison,
     pub terms_by_group: Vec<TermGroupRow>,
-    pub keyness: Vec<KeynessRow>,
+    pub keyness: Keyness,
     pub languages: Vec<LanguageRow>,
     pub rejected: Vec<Rejection>,
 }
@@ -180,8 +180,6 @@ pub fn tables(
         }
     }
 
-    let keyness = keyness(&groups, compare);
-
     let mut languages = Vec::new();
     for (key, g) in &groups {
         let mut langs: Vec<(&&str, &u64)> = g.languages.iter().collect();
@@ -203,7 +201,7 @@ pub fn tables(
             rows: comparison_rows,
         },
         terms_by_group,
-        keyness,
+        keyness: Keyness::new(groups, compare),
         languages,
         rejected,
     }
@@ -215,72 +213,111 @@ const KEYNESS_ALPHA: f64 = 0.001;
 /// Every group against the rest, for every term with at least `min_count` occurrences
 /// overall. All statistics use all terms; `min_count` and `top_terms` only pick the rows
 /// written: per group the `top_terms` highest G² plus every row with p < 0.001.
-fn keyness(groups: &[(Vec<String>, GroupCounts)], compare: &CompareSection) -> Vec<KeynessRow> {
-    let total_words: u64 = groups.iter().map(|(_, g)| g.terms).sum();
-    // per term: total count, and the number of groups that use it
-    let mut totals: FxHashMap<&str, (u64, u64)> = FxHashMap::default();
-    for (_, g) in groups {
-        for (term, tc) in &g.term_counts {
-            let entry = totals.entry(term.as_str()).or_default();
-            entry.0 += tc.count;
-            entry.1 += 1;
+///
+/// Rows are made one group at a time ([`Keyness::rows`]) and written as they come: on a large
+/// multilingual corpus keyness.csv has millions of rows, which need not all be in memory.
+pub struct Keyness {
+    groups: Vec<(Vec<String>, GroupCounts)>,
+    /// per term: total count, and the number of groups that use it
+    totals: FxHashMap<Box<str>, (u64, u64)>,
+    /// tidylo's n_i per group: the sum of the group's pseudo-counts y = n + α
+    set_totals: Vec<u64>,
+    grand_total: u64,
+    total_words: u64,
+    /// terms with at least min_count occurrences, largest total first: the order in which
+    /// terms a group never uses are tried
+    candidates: Vec<(Box<str>, u64)>,
+    min_count: u64,
+    top_terms: usize,
+}
+
+impl Keyness {
+    pub fn new(groups: Vec<(Vec<String>, GroupCounts)>, compare: &CompareSection) -> Keyness {
+        let total_words: u64 = groups.iter().map(|(_, g)| g.terms).sum();
+        let mut totals: FxHashMap<Box<str>, (u64, u64)> = FxHashMap::default();
+        for (_, g) in &groups {
+            for (term, tc) in &g.term_counts {
+                let entry = match totals.get_mut(term.as_str()) {
+                    Some(e) => e,
+                    None => totals.entry(term.as_str().into()).or_default(),
+                };
+                entry.0 += tc.count;
+                entry.1 += 1;
+            }
+        }
+        // pseudo-counts are integers, so these sums are exact whatever the order
+        let set_totals: Vec<u64> = groups
+            .iter()
+            .map(|(_, g)| {
+                g.term_counts
+                    .iter()
+                    .map(|(t, tc)| tc.count + totals[t.as_str()].0)
+                    .sum()
+            })
+            .collect();
+        let grand_total = set_totals.iter().sum();
+        let mut candidates: Vec<(Box<str>, u64)> = totals
+            .iter()
+            .filter(|(_, (count, _))| *count >= compare.min_count)
+            .map(|(t, (count, _))| (t.clone(), *count))
+            .collect();
+        candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Keyness {
+            groups,
+            totals,
+            set_totals,
+            grand_total,
+            total_words,
+            candidates,
+            min_count: compare.min_count,
+            top_terms: compare.top_terms,
         }
     }
-    // tidylo's pseudo-counts: y = n + α with α the term's total; sums are exact integers
-    let set_totals: Vec<u64> = groups
-        .iter()
-        .map(|(_, g)| {
-            g.term_counts
-                .iter()
-                .map(|(t, tc)| tc.count + totals[t.as_str()].0)
-                .sum()
-        })
-        .collect();
-    let grand_total: u64 = set_totals.iter().sum();
-    // candidates by total count, largest first: the order absent terms are tried in
-    let mut candidates: Vec<(&str, u64)> = totals
-        .iter()
-        .filter(|(_, (count, _))| *count >= compare.min_count)
-        .map(|(t, (count, _))| (*t, *count))
-        .collect();
-    candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
 
-    let mut rows = Vec::new();
-    for (gi, (key, g)) in groups.iter().enumerate() {
+    /// How many groups there are; [`Keyness::rows`] takes an index below this.
+    pub fn groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// The written rows of one group, sorted by G² descending, then term.
+    pub fn rows(&self, gi: usize) -> Vec<KeynessRow> {
+        let (key, g) = &self.groups[gi];
         let key: Arc<[String]> = key.clone().into();
-        let (wg, wr) = (g.terms, total_words - g.terms);
+        let (wg, wr) = (g.terms, self.total_words - g.terms);
+        let min_count = self.min_count;
         let g2_of = |term: &str, a: u64| {
-            let b = totals[term].0 - a;
+            let b = self.totals[term].0 - a;
             stats::g2(a, b, wg - a, wr - b)
         };
         // (G², term, count in group) for every candidate; full rows only for those written
         let mut scored: Vec<(f64, &str, u64)> = g
             .term_counts
             .iter()
-            .filter(|(t, _)| totals[t.as_str()].0 >= compare.min_count)
+            .filter(|(t, _)| self.totals[t.as_str()].0 >= min_count)
             .map(|(t, tc)| (g2_of(t, tc.count), t.as_str(), tc.count))
             .collect();
         // Terms the group never uses have G² ≤ 0, growing in size with their count elsewhere.
         // They are written when significant, or when fewer than top_terms rows are positive
         // (then they can rank among the top); only then are all of them computed.
         let positive = scored.iter().filter(|r| r.0 > 0.0).count();
-        let smallest_significant = if positive < compare.top_terms {
+        let smallest_significant = if positive < self.top_terms {
             0
         } else {
             smallest_significant_absent(wg, wr)
         };
-        for &(term, total) in &candidates {
-            if total < smallest_significant {
+        for (term, total) in &self.candidates {
+            if *total < smallest_significant {
                 break;
             }
-            if !g.term_counts.contains_key(term) {
+            if !g.term_counts.contains_key(&**term) {
                 scored.push((g2_of(term, 0), term, 0));
             }
         }
         scored.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(y.1)));
+        let mut rows = Vec::new();
         for (rank, &(g2, term, a)) in scored.iter().enumerate() {
             // p < 0.001 needs |G²| > 10.83: below 10 the tail need not be computed
-            let beyond_top = rank >= compare.top_terms;
+            let beyond_top = rank >= self.top_terms;
             if beyond_top && g2.abs() < 10.0 {
                 continue;
             }
@@ -288,19 +325,19 @@ fn keyness(groups: &[(Vec<String>, GroupCounts)], compare: &CompareSection) -> V
             if beyond_top && p_value >= KEYNESS_ALPHA {
                 continue;
             }
-            let (total, users) = totals[term];
+            let (total, users) = self.totals[term];
             let b = total - a;
             let log_odds_z = (a > 0).then(|| {
                 stats::log_odds_z(
                     a + total,
-                    set_totals[gi],
+                    self.set_totals[gi],
                     total + users * total,
-                    grand_total,
+                    self.grand_total,
                 )
             });
             let display = match g.term_counts.get(term) {
                 Some(tc) => display_form(tc).to_string(),
-                None => overall_display(groups, term),
+                None => overall_display(&self.groups, term),
             };
             rows.push(KeynessRow {
                 group: key.clone(),
@@ -316,8 +353,8 @@ fn keyness(groups: &[(Vec<String>, GroupCounts)], compare: &CompareSection) -> V
                 log_odds_z,
             });
         }
+        rows
     }
-    rows
 }
 
 /// The smallest count elsewhere at which a term the group never uses is significant
@@ -346,7 +383,7 @@ fn overall_display(groups: &[(Vec<String>, GroupCounts)], term: &str) -> String 
     for (_, g) in groups {
         if let Some(tc) = g.term_counts.get(term) {
             for (surface, n) in &tc.surfaces {
-                *merged.surfaces.entry(surface.clone()).or_default() += n;
+                merged.add_surface(surface, *n);
             }
         }
     }
@@ -367,8 +404,8 @@ pub fn group_label(key: &[String]) -> String {
 pub fn display_form(tc: &TermCount) -> &str {
     tc.surfaces
         .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-        .map(|(s, _)| s.as_str())
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .map(|(s, _)| &**s)
         .unwrap_or("")
 }
 
@@ -395,11 +432,11 @@ mod tests {
     #[test]
     fn display_form_is_most_frequent_then_alphabetical() {
         let mut tc = TermCount::default();
-        tc.surfaces.insert("négociations".into(), 3);
-        tc.surfaces.insert("négociation".into(), 3);
-        tc.surfaces.insert("négocier".into(), 1);
+        tc.add_surface("négociations", 3);
+        tc.add_surface("négociation", 3);
+        tc.add_surface("négocier", 1);
         assert_eq!(display_form(&tc), "négociation");
-        tc.surfaces.insert("négociations".into(), 4);
+        tc.add_surface("négociations", 1);
         assert_eq!(display_form(&tc), "négociations");
     }
 
@@ -409,7 +446,7 @@ mod tests {
             let tc = TermCount {
                 count: *n,
                 articles: 1,
-                surfaces: [(t.to_string(), *n)].into_iter().collect(),
+                surfaces: vec![((*t).into(), *n)],
             };
             g.term_counts.insert(t.to_string(), tc);
             g.terms += n;
@@ -424,13 +461,16 @@ mod tests {
         let a = group(&[("rare", 2), ("x", 6), ("y", 5), ("z", 5), ("filler", 82)]);
         let b = group(&[("common", 80), ("x", 1), ("filler", 369)]);
         let groups = vec![(vec!["a".to_string()], a), (vec!["b".to_string()], b)];
-        let rows = keyness(
-            &groups,
+        let keyness = Keyness::new(
+            groups,
             &CompareSection {
                 min_count: 5,
                 top_terms: 2,
             },
         );
+        let rows: Vec<KeynessRow> = (0..keyness.groups())
+            .flat_map(|g| keyness.rows(g))
+            .collect();
         let of_a: Vec<(&str, u64, bool)> = rows
             .iter()
             .filter(|r| r.group[0] == "a")

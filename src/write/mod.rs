@@ -124,21 +124,31 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     ]);
     write(dir, "terms_by_group.csv", cols)?;
 
-    let k = &t.keyness;
-    let mut cols = group_cols(k.iter().map(|r| &r.group[..]).collect());
-    cols.extend([
-        text("term", k.iter().map(|r| r.term.clone())),
-        text("display", k.iter().map(|r| r.display.clone())),
-        count("count_group", k.iter().map(|r| r.count_group)),
-        count("count_rest", k.iter().map(|r| r.count_rest)),
-        count("words_group", k.iter().map(|r| r.words_group)),
-        count("words_rest", k.iter().map(|r| r.words_rest)),
-        float("g2", k.iter().map(|r| r.g2)),
-        float("p_value", k.iter().map(|r| r.p_value)),
-        maybe_float("log_ratio", k.iter().map(|r| r.log_ratio)),
-        maybe_float("log_odds_z", k.iter().map(|r| r.log_odds_z)),
-    ]);
-    write(dir, "keyness.csv", cols)?;
+    // one group at a time, appended to one file: keyness can have millions of rows
+    let path = dir.join("keyness.csv");
+    let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    for gi in 0..t.keyness.groups().max(1) {
+        let k = if gi < t.keyness.groups() {
+            t.keyness.rows(gi)
+        } else {
+            Vec::new()
+        };
+        let mut cols = group_cols(k.iter().map(|r| &r.group[..]).collect());
+        cols.extend([
+            text("term", k.iter().map(|r| r.term.clone())),
+            text("display", k.iter().map(|r| r.display.clone())),
+            count("count_group", k.iter().map(|r| r.count_group)),
+            count("count_rest", k.iter().map(|r| r.count_rest)),
+            count("words_group", k.iter().map(|r| r.words_group)),
+            count("words_rest", k.iter().map(|r| r.words_rest)),
+            float("g2", k.iter().map(|r| r.g2)),
+            float("p_value", k.iter().map(|r| r.p_value)),
+            maybe_float("log_ratio", k.iter().map(|r| r.log_ratio)),
+            maybe_float("log_odds_z", k.iter().map(|r| r.log_odds_z)),
+        ]);
+        write_to(&mut file, &path, cols, gi == 0)?;
+    }
+    test_pause();
 
     let l = &t.languages;
     let mut cols = group_cols(l.iter().map(|r| r.group.as_slice()).collect());
@@ -227,15 +237,20 @@ fn test_pause() {
 
 fn write(dir: &Path, name: &str, columns: Vec<Column>) -> Result<()> {
     let path = dir.join(name);
-    let height = columns.first().map_or(0, |c| c.len());
-    let mut df = DataFrame::new(height, columns).map_err(|e| Error::io(&path, e))?;
-    let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-    CsvWriter::new(file)
-        .include_header(true)
-        .finish(&mut df)
-        .map_err(|e| Error::io(&path, e))?;
+    let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    write_to(&mut file, &path, columns, true)?;
     test_pause();
     Ok(())
+}
+
+/// Writes columns as CSV rows to `file`, with the header row if `header`.
+fn write_to(file: &mut File, path: &Path, columns: Vec<Column>, header: bool) -> Result<()> {
+    let height = columns.first().map_or(0, |c| c.len());
+    let mut df = DataFrame::new(height, columns).map_err(|e| Error::io(path, e))?;
+    CsvWriter::new(file)
+        .include_header(header)
+        .finish(&mut df)
+        .map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]
