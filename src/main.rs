@@ -44,6 +44,17 @@ fn main() -> ExitCode {
 fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> Result<(), Error> {
     let settings = Settings::load(config, &overrides)?;
     let summary = pipeline::run(&settings, &options)?;
+    if summary.accounting.files_discovered == 0 {
+        let inputs: Vec<String> = settings
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!(
+            "newsprism: warning: no files found under {}; newsprism reads .txt, .jsonl, .ndjson and .csv files, optionally gzipped",
+            inputs.join(", ")
+        );
+    }
     if !options.quiet {
         let a = summary.accounting;
         let rate = a.articles_analysed as f64 / summary.seconds.max(1e-9);
