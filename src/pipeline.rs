@@ -197,7 +197,8 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     }
     let tables = compare::tables(counts, lexicon.topics(), &settings.group_by, &cfg.compare);
 
-    write::write_tables(staging.dir(), &tables)?;
+    // the tables' own parallel parts use the run's --threads as well
+    pool.install(|| write::write_tables(staging.dir(), &tables))?;
     let seconds = started.elapsed().as_secs_f64();
     let manifest = json!({
         "newsprism_version": crate::VERSION,

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use polars::prelude::*;
 
-use crate::compare::Tables;
+use rayon::prelude::*;
+
+use crate::compare::{KeynessRow, Tables};
 use crate::error::{Error, Result};
 pub use staging::Staging;
 
@@ -124,29 +126,26 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     ]);
     write(dir, "terms_by_group.csv", cols)?;
 
-    // one group at a time, appended to one file: keyness can have millions of rows
+    // a few groups at a time (scored in parallel), appended in group order to one file:
+    // keyness can have millions of rows, which need not all be in memory at once
     let path = dir.join("keyness.csv");
     let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-    for gi in 0..t.keyness.groups().max(1) {
-        let k = if gi < t.keyness.groups() {
-            t.keyness.rows(gi)
-        } else {
-            Vec::new()
-        };
-        let mut cols = group_cols(k.iter().map(|r| &r.group[..]).collect());
-        cols.extend([
-            text("term", k.iter().map(|r| r.term.clone())),
-            text("display", k.iter().map(|r| r.display.clone())),
-            count("count_group", k.iter().map(|r| r.count_group)),
-            count("count_rest", k.iter().map(|r| r.count_rest)),
-            count("words_group", k.iter().map(|r| r.words_group)),
-            count("words_rest", k.iter().map(|r| r.words_rest)),
-            float("g2", k.iter().map(|r| r.g2)),
-            float("p_value", k.iter().map(|r| r.p_value)),
-            maybe_float("log_ratio", k.iter().map(|r| r.log_ratio)),
-            maybe_float("log_odds_z", k.iter().map(|r| r.log_odds_z)),
-        ]);
-        write_to(&mut file, &path, cols, gi == 0)?;
+    let groups = t.keyness.groups();
+    let window = 2 * rayon::current_num_threads().max(1);
+    let mut header = true;
+    for start in (0..groups).step_by(window) {
+        let chunk: Vec<Vec<KeynessRow>> = (start..(start + window).min(groups))
+            .into_par_iter()
+            .map(|gi| t.keyness.rows(gi))
+            .collect();
+        for k in &chunk {
+            write_to(&mut file, &path, keyness_columns(k, &group_cols), header)?;
+            header = false;
+        }
+    }
+    if header {
+        // no group at all: the header alone
+        write_to(&mut file, &path, keyness_columns(&[], &group_cols), true)?;
     }
     test_pause();
 
@@ -175,6 +174,26 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         ],
     )?;
     Ok(())
+}
+
+fn keyness_columns(
+    k: &[KeynessRow],
+    group_cols: &dyn Fn(Vec<&[String]>) -> Vec<Column>,
+) -> Vec<Column> {
+    let mut cols = group_cols(k.iter().map(|r| &r.group[..]).collect());
+    cols.extend([
+        text("term", k.iter().map(|r| r.term.clone())),
+        text("display", k.iter().map(|r| r.display.clone())),
+        count("count_group", k.iter().map(|r| r.count_group)),
+        count("count_rest", k.iter().map(|r| r.count_rest)),
+        count("words_group", k.iter().map(|r| r.words_group)),
+        count("words_rest", k.iter().map(|r| r.words_rest)),
+        float("g2", k.iter().map(|r| r.g2)),
+        float("p_value", k.iter().map(|r| r.p_value)),
+        maybe_float("log_ratio", k.iter().map(|r| r.log_ratio)),
+        maybe_float("log_odds_z", k.iter().map(|r| r.log_odds_z)),
+    ]);
+    cols
 }
 
 /// Writes `manifest.json` into `dir`.
