@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use rustc_hash::FxHashMap;
 
-use crate::analyze::Analyzers;
+use crate::analyze::{Analyzers, StemMemo};
 use crate::cache::{self, CacheReader, CacheWriter, Reuse, Segment};
 use crate::config::GroupColumn;
 use crate::ingest::{RawArticle, Record, Rejection, Sources};
@@ -208,6 +208,8 @@ pub struct Scratch {
     terms: String,
     surfaces: String,
     spans: Vec<(u32, u32, u32, u32)>,
+    /// the worker's stem memos, by language
+    memos: FxHashMap<&'static str, StemMemo>,
 }
 
 /// What one worker carries through its fold.
@@ -349,11 +351,14 @@ impl<'a> Stage<'a> {
                 scratch.surfaces.len() as u32,
             ));
         };
-        let words = analyzer.analyze(title, &mut push) + analyzer.analyze(text, &mut push);
+        let memo = scratch.memos.entry(detection.code).or_default();
+        let words = analyzer.analyze_with(title, memo, &mut push)
+            + analyzer.analyze_with(text, memo, &mut push);
         let Scratch {
             terms,
             surfaces,
             spans,
+            ..
         } = scratch;
         let term = |i: u32| {
             let (a, b, _, _) = spans[i as usize];

@@ -88,7 +88,19 @@ impl Analyzer {
     /// Runs the chain over `text`, calling `sink(surface, term)` for each counted token
     /// (surface = lowercase form after elision, term = its stem). Returns the number of word
     /// tokens before stopwords were dropped.
-    pub fn analyze(&self, text: &str, mut sink: impl FnMut(&str, &str)) -> u64 {
+    pub fn analyze(&self, text: &str, sink: impl FnMut(&str, &str)) -> u64 {
+        self.analyze_with(text, &mut StemMemo::default(), sink)
+    }
+
+    /// [`Analyzer::analyze`] with a memo of this language's stems, kept by the caller across
+    /// articles: most words of a corpus repeat, and a hash lookup costs far less than the
+    /// stemmer. One memo per language and per thread (see [`StemMemo`]).
+    pub fn analyze_with(
+        &self,
+        text: &str,
+        memo: &mut StemMemo,
+        mut sink: impl FnMut(&str, &str),
+    ) -> u64 {
         let mut lower = String::with_capacity(64);
         let mut words = 0;
         tokenizer::segment(text, |piece| {
@@ -98,10 +110,19 @@ impl Analyzer {
             if self.stopwords.as_ref().is_some_and(|s| s.contains(word)) {
                 return;
             }
-            match &self.stemmer {
-                Some(stemmer) => sink(word, &stemmer.stem(word)),
-                None => sink(word, word),
+            let Some(stemmer) = &self.stemmer else {
+                sink(word, word);
+                return;
+            };
+            if let Some(stem) = memo.stems.get(word) {
+                sink(word, stem);
+                return;
             }
+            let stem = stemmer.stem(word);
+            if memo.stems.len() < StemMemo::CAPACITY {
+                memo.stems.insert(word.into(), stem.as_ref().into());
+            }
+            sink(word, &stem);
         });
         words
     }
@@ -117,6 +138,17 @@ impl Analyzer {
 /// Lowercases one word piece into `out` without allocating. A piece is one word, so the only
 /// context rule of Unicode lowercasing that applies, Greek final sigma, is "a capital sigma
 /// that ends a word of two or more letters becomes ς".
+/// Word → stem for one language, owned by one worker thread (no locking on the hot path).
+/// Bounded, so that a stream of unique junk tokens cannot grow it without limit.
+#[derive(Default)]
+pub struct StemMemo {
+    stems: FxHashMap<Box<str>, Box<str>>,
+}
+
+impl StemMemo {
+    const CAPACITY: usize = 1 << 20;
+}
+
 fn lowercase_into(piece: &str, out: &mut String) {
     out.clear();
     if piece.is_ascii() {
@@ -234,6 +266,24 @@ mod tests {
         let words = fr.analyze("Les sanctions d'Idleb", |s, _| surfaces.push(s.to_string()));
         assert_eq!(words, 3);
         assert_eq!(surfaces, ["sanctions", "idleb"]);
+    }
+
+    #[test]
+    fn the_stem_memo_gives_the_stemmer_s_answers() {
+        let a = analyzers(true, true);
+        let fr = a.get("fr");
+        let text = "Les négociations sur les sanctions : négociations, sanctions, Syrie et Syrie.";
+        let mut memo = StemMemo::default();
+        for _ in 0..2 {
+            let mut with = Vec::new();
+            fr.analyze_with(text, &mut memo, |s, t| {
+                with.push((s.to_string(), t.to_string()))
+            });
+            let mut without = Vec::new();
+            fr.analyze(text, |s, t| without.push((s.to_string(), t.to_string())));
+            assert_eq!(with, without);
+        }
+        assert_eq!(memo.stems.len(), 3);
     }
 
     #[test]
