@@ -404,11 +404,17 @@ impl Settings {
                 base.join(p)
             }
         };
+        // The order inputs are listed in changes nothing (files are read in sorted order),
+        // so it is normalized here too: the manifest stays the same for any order.
+        if !overrides.inputs.is_empty() {
+            file.run.inputs = overrides.inputs.clone();
+        }
+        file.run.inputs.sort();
+        file.run.inputs.dedup();
         let inputs: Vec<PathBuf> = if overrides.inputs.is_empty() {
             file.run.inputs.iter().map(|p| from_config(p)).collect()
         } else {
-            file.run.inputs = overrides.inputs.clone();
-            overrides.inputs.clone()
+            file.run.inputs.clone()
         };
         if inputs.is_empty() {
             return Err(at(

@@ -234,7 +234,6 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
             "by_language": analyzers.describe(languages.keys().map(String::as_str)),
         },
         "tables": write::TABLE_FILES,
-        "threads": threads,
         "started": rfc3339(started_at),
         "finished": rfc3339(SystemTime::now()),
         "seconds": (seconds * 1000.0).round() / 1000.0,
