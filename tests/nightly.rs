@@ -53,17 +53,19 @@ fn a_run_killed_while_writing_leaves_the_previous_output_intact() {
 
     // a run over other inputs, slowed down between tables, killed after a few are written
     let uk = repo().join("data/articles/dniprovi-visti");
+    let config = config();
+    let uk_run = [
+        "run",
+        "--config",
+        &config,
+        "--output",
+        out_s,
+        "--quiet",
+        "--input",
+        uk.to_str().unwrap(),
+    ];
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsprism"))
-        .args([
-            "run",
-            "--config",
-            &config(),
-            "--output",
-            out_s,
-            "--quiet",
-            "--input",
-            uk.to_str().unwrap(),
-        ])
+        .args(uk_run)
         .env("NEWSPRISM_TEST_PAUSE_MS", "400")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -98,16 +100,7 @@ fn a_run_killed_while_writing_leaves_the_previous_output_intact() {
     );
 
     // the next run is not blocked by the dead run's lock, and cleans up after it
-    run_ok(&[
-        "run",
-        "--config",
-        &config(),
-        "--output",
-        out_s,
-        "--quiet",
-        "--input",
-        uk.to_str().unwrap(),
-    ]);
+    run_ok(&uk_run);
     assert!(partial_folders(tmp.path()).is_empty());
     assert_eq!(read_csv(&out.join("articles.csv")).len(), 4);
 }
