@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use newsprism::analyze::Analyzers;
 use newsprism::config::{Overrides, Settings};
-use newsprism::count::{GroupCounts, Scratch, Stage};
+use newsprism::count::{GroupCounts, Scratch, Stage, Vocabulary};
 use newsprism::ingest::Sources;
 use newsprism::language::{Detection, LanguageDetector};
 use newsprism::topics::Lexicon;
@@ -100,6 +100,7 @@ fn main() {
     let mut scratch = Scratch::default();
     for _ in 0..5 {
         let mut group = GroupCounts::new(topics);
+        let mut vocabulary = Vocabulary::default();
         let start = Instant::now();
         for (code, text) in &texts {
             let detection = Detection {
@@ -107,7 +108,7 @@ fn main() {
                 confidence: 1.0,
             };
             let analysis = stage.analyse(detection, "", text, &mut scratch);
-            group.add(&analysis);
+            group.add(&mut vocabulary, &analysis);
         }
         best = best.min(start.elapsed().as_secs_f64());
         assert!(group.terms > 0);

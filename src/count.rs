@@ -50,17 +50,55 @@ pub struct ArticleRow {
     pub topic_hits: Vec<(usize, u32)>,
 }
 
+/// Terms and surface forms, stored once per worker and referred to by id in the count maps:
+/// a term used by a hundred outlets is one string, not a hundred.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    ids: FxHashMap<Box<str>, u32>,
+    strings: Vec<Box<str>>,
+}
+
+impl Vocabulary {
+    /// The id of `s`, added if new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    pub fn get(&self, id: u32) -> &str {
+        &self.strings[id as usize]
+    }
+
+    /// The id of `s`, if it was ever interned.
+    pub fn find(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TermCount {
     pub count: u64,
     /// Articles of the group that contain the term at least once.
     pub articles: u64,
-    /// How often each surface form (lowercase, before stemming) was seen. A term has few
-    /// forms, so a short list (found by scanning) costs far less memory than a map per term.
-    pub surfaces: Vec<(Box<str>, u64)>,
+    /// How often each surface form (lowercase, before stemming; a [`Vocabulary`] id) was
+    /// seen. A term has few forms, so a short list costs far less memory than a map.
+    pub surfaces: Vec<(u32, u64)>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct GroupCounts {
     pub articles: u64,
     /// Word tokens before stopwords.
@@ -71,11 +109,14 @@ pub struct GroupCounts {
     pub topic_hits: Vec<u64>,
     pub topic_articles: Vec<u64>,
     pub languages: FxHashMap<&'static str, u64>,
-    pub term_counts: FxHashMap<String, TermCount>,
+    /// By term id in the [`Counts`]' vocabulary.
+    pub term_counts: FxHashMap<u32, TermCount>,
 }
 
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct Counts {
+    /// The strings behind the term and surface ids of `groups`.
+    pub vocabulary: Vocabulary,
     /// By group key: the values of the `group_by` columns, in their order.
     pub groups: FxHashMap<Vec<String>, GroupCounts>,
     pub articles: Vec<ArticleRow>,
@@ -98,46 +139,29 @@ impl Counts {
         big.rejected.extend(small.rejected);
         big.from_cache += small.from_cache;
         big.language_from_cache += small.language_from_cache;
+        // the small side's ids, in the big side's vocabulary
+        let remap: Vec<u32> = small
+            .vocabulary
+            .strings
+            .iter()
+            .map(|s| big.vocabulary.intern(s))
+            .collect();
         for (key, group) in small.groups {
-            match big.groups.get_mut(&key) {
-                Some(mine) => mine.merge(group),
-                None => {
-                    big.groups.insert(key, group);
-                }
-            }
+            big.groups
+                .entry(key)
+                .or_insert_with(|| GroupCounts::new(group.topic_hits.len()))
+                .merge(group, &remap);
         }
         big
     }
 }
 
-/// Equal counts, whatever order the surface forms were first seen in.
-impl PartialEq for TermCount {
-    fn eq(&self, other: &Self) -> bool {
-        let sorted = |t: &TermCount| {
-            let mut s = t.surfaces.clone();
-            s.sort();
-            s
-        };
-        self.count == other.count
-            && self.articles == other.articles
-            && sorted(self) == sorted(other)
-    }
-}
-
 impl TermCount {
-    pub fn add_surface(&mut self, surface: &str, n: u64) {
-        match self.surfaces.iter_mut().find(|(s, _)| &**s == surface) {
+    pub fn add_surface(&mut self, surface: u32, n: u64) {
+        match self.surfaces.iter_mut().find(|(s, _)| *s == surface) {
             Some((_, m)) => *m += n,
-            None => self.surfaces.push((surface.into(), n)),
+            None => self.surfaces.push((surface, n)),
         }
-    }
-
-    /// How often `surface` was seen (0 if never).
-    pub fn surface_count(&self, surface: &str) -> u64 {
-        self.surfaces
-            .iter()
-            .find(|(s, _)| &**s == surface)
-            .map_or(0, |(_, n)| *n)
     }
 }
 
@@ -150,7 +174,8 @@ impl GroupCounts {
         }
     }
 
-    fn merge(&mut self, other: GroupCounts) {
+    /// Adds `other`, whose ids `remap` translates into this group's vocabulary.
+    fn merge(&mut self, other: GroupCounts, remap: &[u32]) {
         self.articles += other.articles;
         self.words += other.words;
         self.terms += other.terms;
@@ -164,17 +189,11 @@ impl GroupCounts {
             *self.languages.entry(lang).or_default() += n;
         }
         for (term, theirs) in other.term_counts {
-            match self.term_counts.get_mut(&term) {
-                Some(mine) => {
-                    mine.count += theirs.count;
-                    mine.articles += theirs.articles;
-                    for (surface, n) in theirs.surfaces {
-                        mine.add_surface(&surface, n);
-                    }
-                }
-                None => {
-                    self.term_counts.insert(term, theirs);
-                }
+            let mine = self.term_counts.entry(remap[term as usize]).or_default();
+            mine.count += theirs.count;
+            mine.articles += theirs.articles;
+            for (surface, n) in theirs.surfaces {
+                mine.add_surface(remap[surface as usize], n);
             }
         }
     }
@@ -308,7 +327,7 @@ impl<'a> Stage<'a> {
                 .entry(group_key)
                 .or_insert_with(|| GroupCounts::new(topics)),
         };
-        group.add(&analysis);
+        group.add(&mut counts.vocabulary, &analysis);
 
         counts.articles.push(ArticleRow {
             id,
@@ -416,8 +435,8 @@ impl<'a> Stage<'a> {
 }
 
 impl GroupCounts {
-    /// Folds one article into the group.
-    pub fn add(&mut self, a: &Analysis) {
+    /// Folds one article into the group; its strings are interned into `vocabulary`.
+    pub fn add(&mut self, vocabulary: &mut Vocabulary, a: &Analysis) {
         self.articles += 1;
         self.words += a.words;
         self.terms += a.terms;
@@ -427,14 +446,14 @@ impl GroupCounts {
             self.topic_articles[topic] += 1;
         }
         for t in &a.term_counts {
-            let entry = match self.term_counts.get_mut(t.term) {
-                Some(e) => e,
-                None => self.term_counts.entry(t.term.to_string()).or_default(),
-            };
+            let entry = self
+                .term_counts
+                .entry(vocabulary.intern(t.term))
+                .or_default();
             entry.count += t.count;
             entry.articles += 1;
             for &(surface, n) in &t.surfaces {
-                entry.add_surface(surface, n);
+                entry.add_surface(vocabulary.intern(surface), n);
             }
         }
     }
@@ -507,6 +526,7 @@ pub fn count_sequential(stage: &Stage, records: impl Iterator<Item = Record>) ->
 mod tests {
     use super::*;
     use crate::config::{TextSection, TopicKind, TopicSpec};
+    use std::collections::BTreeMap;
 
     fn article(i: usize, outlet: &str, text: &str) -> Record {
         Record::Article(RawArticle {
@@ -572,20 +592,56 @@ mod tests {
             .build()
             .unwrap();
         let par = pool.install(|| count(&stage, chunked.into_iter(), &|_| {}));
-        assert_eq!(seq.groups, par.groups);
+        assert_eq!(canonical(&seq), canonical(&par));
         let wire = &seq.groups[&vec!["wire".to_string()]];
         assert_eq!(wire.articles, 200);
         assert_eq!(wire.topic_hits, [200]);
         assert_eq!(wire.topic_articles, [200]);
-        let sanction = &wire.term_counts["sanction"];
+        let sanction = &wire.term_counts[&seq.vocabulary.find("sanction").unwrap()];
         assert_eq!((sanction.count, sanction.articles), (200, 200));
-        assert_eq!(sanction.surface_count("sanctions"), 200);
+        let sanctions = seq.vocabulary.find("sanctions").unwrap();
+        assert_eq!(sanction.surfaces, [(sanctions, 200)]);
         // "New", "sanctions", "were", "announced", … : 12 words, 'by the on were' are stopwords
         assert_eq!(
             seq.articles.iter().find(|a| a.id == "a0").unwrap().words,
             12
         );
         assert_eq!(wire.languages[&"en"], 200);
+    }
+
+    /// (group, term) → (count, articles, surface → count)
+    type CanonicalTerms = BTreeMap<(Vec<String>, String), (u64, u64, BTreeMap<String, u64>)>;
+    /// group → (articles, words, terms, topic hits, topic articles)
+    type CanonicalGroups = BTreeMap<Vec<String>, (u64, u64, u64, Vec<u64>, Vec<u64>)>;
+
+    /// Counts with ids replaced by their strings, so two runs' vocabularies compare.
+    fn canonical(c: &Counts) -> (CanonicalTerms, CanonicalGroups) {
+        let mut terms = CanonicalTerms::new();
+        let mut groups = BTreeMap::new();
+        for (key, g) in &c.groups {
+            groups.insert(
+                key.clone(),
+                (
+                    g.articles,
+                    g.words,
+                    g.terms,
+                    g.topic_hits.clone(),
+                    g.topic_articles.clone(),
+                ),
+            );
+            for (&t, tc) in &g.term_counts {
+                let surfaces = tc
+                    .surfaces
+                    .iter()
+                    .map(|&(s, n)| (c.vocabulary.get(s).to_string(), n))
+                    .collect();
+                terms.insert(
+                    (key.clone(), c.vocabulary.get(t).to_string()),
+                    (tc.count, tc.articles, surfaces),
+                );
+            }
+        }
+        (terms, groups)
     }
 
     #[test]

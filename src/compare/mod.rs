@@ -9,10 +9,8 @@ pub mod stats;
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
-
 use crate::config::{CompareSection, GroupColumn};
-use crate::count::{ArticleRow, Counts, GroupCounts, TermCount};
+use crate::count::{ArticleRow, Counts, GroupCounts, TermCount, Vocabulary};
 use crate::ingest::Rejection;
 use crate::topics::Topic;
 
@@ -100,6 +98,7 @@ pub fn tables(
     compare: &CompareSection,
 ) -> Tables {
     let Counts {
+        vocabulary,
         groups,
         mut articles,
         mut rejected,
@@ -158,8 +157,12 @@ pub fn tables(
 
     let mut terms_by_group = Vec::new();
     for (key, g) in &groups {
-        let mut terms: Vec<(&String, &TermCount)> = g.term_counts.iter().collect();
-        let by_count = |a: &(&String, &TermCount), b: &(&String, &TermCount)| {
+        let mut terms: Vec<(&str, &TermCount)> = g
+            .term_counts
+            .iter()
+            .map(|(&t, tc)| (vocabulary.get(t), tc))
+            .collect();
+        let by_count = |a: &(&str, &TermCount), b: &(&str, &TermCount)| {
             b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0))
         };
         // only the top of a long vocabulary needs ordering
@@ -171,8 +174,8 @@ pub fn tables(
         for (term, tc) in terms {
             terms_by_group.push(TermGroupRow {
                 group: key.clone(),
-                term: term.clone(),
-                display: display_form(tc).to_string(),
+                term: term.to_string(),
+                display: display_form(tc, &vocabulary).to_string(),
                 count: tc.count,
                 per_1k_words: per_1k(tc.count, g.words),
                 articles_mentioning: tc.articles,
@@ -201,7 +204,7 @@ pub fn tables(
             rows: comparison_rows,
         },
         terms_by_group,
-        keyness: Keyness::new(groups, compare),
+        keyness: Keyness::new(groups, vocabulary, compare),
         languages,
         rejected,
     }
@@ -218,31 +221,32 @@ const KEYNESS_ALPHA: f64 = 0.001;
 /// multilingual corpus keyness.csv has millions of rows, which need not all be in memory.
 pub struct Keyness {
     groups: Vec<(Vec<String>, GroupCounts)>,
-    /// per term: total count, and the number of groups that use it
-    totals: FxHashMap<Box<str>, (u64, u64)>,
+    vocabulary: Vocabulary,
+    /// per term id: total count, and the number of groups that use it
+    totals: Vec<(u64, u64)>,
     /// tidylo's n_i per group: the sum of the group's pseudo-counts y = n + α
     set_totals: Vec<u64>,
     grand_total: u64,
     total_words: u64,
     /// terms with at least min_count occurrences, largest total first: the order in which
     /// terms a group never uses are tried
-    candidates: Vec<(Box<str>, u64)>,
+    candidates: Vec<(u32, u64)>,
     min_count: u64,
     top_terms: usize,
 }
 
 impl Keyness {
-    pub fn new(groups: Vec<(Vec<String>, GroupCounts)>, compare: &CompareSection) -> Keyness {
+    pub fn new(
+        groups: Vec<(Vec<String>, GroupCounts)>,
+        vocabulary: Vocabulary,
+        compare: &CompareSection,
+    ) -> Keyness {
         let total_words: u64 = groups.iter().map(|(_, g)| g.terms).sum();
-        let mut totals: FxHashMap<Box<str>, (u64, u64)> = FxHashMap::default();
+        let mut totals = vec![(0u64, 0u64); vocabulary.len()];
         for (_, g) in &groups {
-            for (term, tc) in &g.term_counts {
-                let entry = match totals.get_mut(term.as_str()) {
-                    Some(e) => e,
-                    None => totals.entry(term.as_str().into()).or_default(),
-                };
-                entry.0 += tc.count;
-                entry.1 += 1;
+            for (&term, tc) in &g.term_counts {
+                totals[term as usize].0 += tc.count;
+                totals[term as usize].1 += 1;
             }
         }
         // pseudo-counts are integers, so these sums are exact whatever the order
@@ -251,19 +255,24 @@ impl Keyness {
             .map(|(_, g)| {
                 g.term_counts
                     .iter()
-                    .map(|(t, tc)| tc.count + totals[t.as_str()].0)
+                    .map(|(&t, tc)| tc.count + totals[t as usize].0)
                     .sum()
             })
             .collect();
         let grand_total = set_totals.iter().sum();
-        let mut candidates: Vec<(Box<str>, u64)> = totals
+        let mut candidates: Vec<(u32, u64)> = totals
             .iter()
-            .filter(|(_, (count, _))| *count >= compare.min_count)
-            .map(|(t, (count, _))| (t.clone(), *count))
+            .enumerate()
+            .filter(|(_, (count, users))| *users > 0 && *count >= compare.min_count)
+            .map(|(t, (count, _))| (t as u32, *count))
             .collect();
-        candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        candidates.sort_unstable_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| vocabulary.get(a.0).cmp(vocabulary.get(b.0)))
+        });
         Keyness {
             groups,
+            vocabulary,
             totals,
             set_totals,
             grand_total,
@@ -284,17 +293,17 @@ impl Keyness {
         let (key, g) = &self.groups[gi];
         let key: Arc<[String]> = key.clone().into();
         let (wg, wr) = (g.terms, self.total_words - g.terms);
-        let min_count = self.min_count;
-        let g2_of = |term: &str, a: u64| {
-            let b = self.totals[term].0 - a;
+        let vocabulary = &self.vocabulary;
+        let g2_of = |term: u32, a: u64| {
+            let b = self.totals[term as usize].0 - a;
             stats::g2(a, b, wg - a, wr - b)
         };
         // (G², term, count in group) for every candidate; full rows only for those written
-        let mut scored: Vec<(f64, &str, u64)> = g
+        let mut scored: Vec<(f64, u32, u64)> = g
             .term_counts
             .iter()
-            .filter(|(t, _)| self.totals[t.as_str()].0 >= min_count)
-            .map(|(t, tc)| (g2_of(t, tc.count), t.as_str(), tc.count))
+            .filter(|(&t, _)| self.totals[t as usize].0 >= self.min_count)
+            .map(|(&t, tc)| (g2_of(t, tc.count), t, tc.count))
             .collect();
         // Terms the group never uses have G² ≤ 0, growing in size with their count elsewhere.
         // They are written when significant, or when fewer than top_terms rows are positive
@@ -305,15 +314,18 @@ impl Keyness {
         } else {
             smallest_significant_absent(wg, wr)
         };
-        for (term, total) in &self.candidates {
-            if *total < smallest_significant {
+        for &(term, total) in &self.candidates {
+            if total < smallest_significant {
                 break;
             }
-            if !g.term_counts.contains_key(&**term) {
+            if !g.term_counts.contains_key(&term) {
                 scored.push((g2_of(term, 0), term, 0));
             }
         }
-        scored.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.cmp(y.1)));
+        scored.sort_unstable_by(|x, y| {
+            y.0.total_cmp(&x.0)
+                .then_with(|| vocabulary.get(x.1).cmp(vocabulary.get(y.1)))
+        });
         let mut rows = Vec::new();
         for (rank, &(g2, term, a)) in scored.iter().enumerate() {
             // p < 0.001 needs |G²| > 10.83: below 10 the tail need not be computed
@@ -325,7 +337,7 @@ impl Keyness {
             if beyond_top && p_value >= KEYNESS_ALPHA {
                 continue;
             }
-            let (total, users) = self.totals[term];
+            let (total, users) = self.totals[term as usize];
             let b = total - a;
             let log_odds_z = (a > 0).then(|| {
                 stats::log_odds_z(
@@ -335,13 +347,13 @@ impl Keyness {
                     self.grand_total,
                 )
             });
-            let display = match g.term_counts.get(term) {
-                Some(tc) => display_form(tc).to_string(),
-                None => overall_display(&self.groups, term),
+            let display = match g.term_counts.get(&term) {
+                Some(tc) => display_form(tc, vocabulary).to_string(),
+                None => overall_display(&self.groups, vocabulary, term),
             };
             rows.push(KeynessRow {
                 group: key.clone(),
-                term: term.to_string(),
+                term: vocabulary.get(term).to_string(),
                 display,
                 count_group: a,
                 count_rest: b,
@@ -378,16 +390,20 @@ fn smallest_significant_absent(words_group: u64, words_rest: u64) -> u64 {
 }
 
 /// The most frequent surface form of a term over all groups (for a group that lacks it).
-fn overall_display(groups: &[(Vec<String>, GroupCounts)], term: &str) -> String {
+fn overall_display(
+    groups: &[(Vec<String>, GroupCounts)],
+    vocabulary: &Vocabulary,
+    term: u32,
+) -> String {
     let mut merged = TermCount::default();
     for (_, g) in groups {
-        if let Some(tc) = g.term_counts.get(term) {
-            for (surface, n) in &tc.surfaces {
-                merged.add_surface(surface, *n);
+        if let Some(tc) = g.term_counts.get(&term) {
+            for &(surface, n) in &tc.surfaces {
+                merged.add_surface(surface, n);
             }
         }
     }
-    display_form(&merged).to_string()
+    display_form(&merged, vocabulary).to_string()
 }
 
 /// A group's name as one column header: its values joined by " / ".
@@ -401,11 +417,12 @@ pub fn group_label(key: &[String]) -> String {
 }
 
 /// The most frequent surface form of a stem; ties go to the alphabetically first.
-pub fn display_form(tc: &TermCount) -> &str {
+pub fn display_form<'v>(tc: &TermCount, vocabulary: &'v Vocabulary) -> &'v str {
     tc.surfaces
         .iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
-        .map(|(s, _)| &**s)
+        .map(|&(s, n)| (vocabulary.get(s), n))
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(s, _)| s)
         .unwrap_or("")
 }
 
@@ -431,24 +448,26 @@ mod tests {
 
     #[test]
     fn display_form_is_most_frequent_then_alphabetical() {
+        let mut v = Vocabulary::default();
         let mut tc = TermCount::default();
-        tc.add_surface("négociations", 3);
-        tc.add_surface("négociation", 3);
-        tc.add_surface("négocier", 1);
-        assert_eq!(display_form(&tc), "négociation");
-        tc.add_surface("négociations", 1);
-        assert_eq!(display_form(&tc), "négociations");
+        tc.add_surface(v.intern("négociations"), 3);
+        tc.add_surface(v.intern("négociation"), 3);
+        tc.add_surface(v.intern("négocier"), 1);
+        assert_eq!(display_form(&tc, &v), "négociation");
+        tc.add_surface(v.intern("négociations"), 1);
+        assert_eq!(display_form(&tc, &v), "négociations");
     }
 
-    fn group(terms: &[(&str, u64)]) -> GroupCounts {
+    fn group(v: &mut Vocabulary, terms: &[(&str, u64)]) -> GroupCounts {
         let mut g = GroupCounts::default();
         for (t, n) in terms {
+            let id = v.intern(t);
             let tc = TermCount {
                 count: *n,
                 articles: 1,
-                surfaces: vec![((*t).into(), *n)],
+                surfaces: vec![(id, *n)],
             };
-            g.term_counts.insert(t.to_string(), tc);
+            g.term_counts.insert(id, tc);
             g.terms += n;
         }
         g
@@ -458,11 +477,16 @@ mod tests {
     fn keyness_writes_top_terms_plus_significant_rows_and_absent_terms() {
         // "common" is frequent in b and absent from a: significant under-use in a;
         // "filler" has the same share (82 %) in both groups: G² = 0
-        let a = group(&[("rare", 2), ("x", 6), ("y", 5), ("z", 5), ("filler", 82)]);
-        let b = group(&[("common", 80), ("x", 1), ("filler", 369)]);
+        let mut v = Vocabulary::default();
+        let a = group(
+            &mut v,
+            &[("rare", 2), ("x", 6), ("y", 5), ("z", 5), ("filler", 82)],
+        );
+        let b = group(&mut v, &[("common", 80), ("x", 1), ("filler", 369)]);
         let groups = vec![(vec!["a".to_string()], a), (vec!["b".to_string()], b)];
         let keyness = Keyness::new(
             groups,
+            v,
             &CompareSection {
                 min_count: 5,
                 top_terms: 2,
