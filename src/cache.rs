@@ -142,12 +142,9 @@ impl CacheReader {
         self.reuse
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.index.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
     }
 
     /// The stored entry of an article, as bytes (decode with [`decode`]).

@@ -265,6 +265,7 @@ impl<'a> Stage<'a> {
             title,
             text,
             declared_language,
+            ..
         } = raw;
         let country = if country.is_empty() {
             self.sources

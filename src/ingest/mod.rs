@@ -33,6 +33,8 @@ pub struct RawArticle {
     pub source: String,
     /// The article's id, or its source when the input gives none.
     pub id: String,
+    /// Whether `id` came from the input (and so must be unique per outlet).
+    pub id_from_input: bool,
     pub outlet: String,
     pub country: String,
     pub published: String,
@@ -319,7 +321,7 @@ pub fn read_all(
         report.sha256 = read_file(file, opts, progress, &mut |mut record| {
             if let Record::Article(a) = &record {
                 // an id of the input's own (not one made from the source) must be unique
-                if a.id != a.source {
+                if a.id_from_input {
                     match seen_ids.entry((a.outlet.clone(), a.id.clone())) {
                         Entry::Occupied(first) => {
                             let reason = format!(
@@ -482,7 +484,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The first 80 characters of a record, on one line, for `rejected.csv`.
-pub fn excerpt(bytes: &[u8]) -> String {
+fn excerpt(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(400)]);
     let mut out: String = text
         .chars()
@@ -552,12 +554,11 @@ impl FieldValues {
         if text.is_empty() {
             return Err("empty text".into());
         }
-        let id = id
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| source.clone());
+        let given = id.filter(|s| !s.is_empty());
         Ok(RawArticle {
+            id_from_input: given.is_some(),
+            id: given.unwrap_or_else(|| source.clone()),
             source,
-            id,
             outlet: outlet.unwrap_or_default(),
             country: country.unwrap_or_default(),
             published: published.unwrap_or_default(),

@@ -57,7 +57,10 @@ pub fn read(
                 };
                 let value = value.trim().to_string();
                 match key.trim() {
-                    "id" => article.id = value,
+                    "id" if !value.is_empty() => {
+                        article.id = value;
+                        article.id_from_input = true;
+                    }
                     "outlet" => article.outlet = value,
                     "country" => article.country = value,
                     "published" => article.published = value,
