@@ -154,6 +154,9 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
             reports
         });
         let progress = |n: u64| {
+            if bar.is_hidden() {
+                return; // cron, --quiet: nothing to draw, nothing to format
+            }
             let done = records_done.fetch_add(n, Ordering::Relaxed) + n;
             bar.set_position(bytes_read.load(Ordering::Relaxed));
             let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
