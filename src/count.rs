@@ -11,12 +11,12 @@ use std::sync::Mutex;
 
 use rustc_hash::FxHashMap;
 
-use crate::analyze::{Analyzers, StemMemo};
+use crate::analyze::{Analyzers, TokenMemo};
 use crate::cache::{self, CacheReader, CacheWriter, Reuse, Segment};
 use crate::config::GroupColumn;
 use crate::ingest::{RawArticle, Record, Rejection, Sources};
 use crate::language::{Detection, LanguageDetector};
-use crate::topics::Lexicon;
+use crate::topics::{Lexicon, Patterns};
 
 /// What the per-article work needs, built once per run.
 pub struct Stage<'a> {
@@ -221,14 +221,113 @@ pub struct TermEntry<'a> {
     pub surfaces: Vec<(&'a str, u64)>,
 }
 
-/// Reused buffers for one worker: the article's tokens as spans into two strings.
+/// A counted token as the worker's vocabulary ids.
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    term: u32,
+    surface: u32,
+}
+
+/// The end of a surface list in [`ArticleTally`].
+const NO_SURFACE: u32 = u32::MAX;
+
+/// One article's analysis as ids in the worker's [`Vocabulary`]: what [`Stage::analyse`]
+/// produces and [`GroupCounts::add_tally`] folds, without a string or an allocation per term.
+#[derive(Debug, Default)]
+pub struct ArticleTally {
+    pub language: &'static str,
+    pub confidence: f64,
+    /// Word tokens before stopwords.
+    pub words: u64,
+    /// Tokens counted after stopwords.
+    pub terms: u64,
+    /// (topic index, hits) for the topics with at least one hit, in topic order.
+    pub hits: Vec<(usize, u32)>,
+    /// Each distinct term, in order of first appearance.
+    term_counts: Vec<TermTally>,
+    /// Each distinct surface form, chained per term from [`TermTally::first_surface`].
+    surfaces: Vec<SurfaceTally>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TermTally {
+    term: u32,
+    count: u32,
+    first_surface: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SurfaceTally {
+    surface: u32,
+    count: u32,
+    next: u32,
+}
+
+impl ArticleTally {
+    /// Distinct terms of the article.
+    pub fn distinct_terms(&self) -> usize {
+        self.term_counts.len()
+    }
+
+    /// The string form, for the cache.
+    pub fn to_analysis<'v>(&self, vocabulary: &'v Vocabulary) -> Analysis<'v> {
+        let term_counts = self
+            .term_counts
+            .iter()
+            .map(|t| {
+                let mut surfaces = Vec::new();
+                let mut at = t.first_surface;
+                while at != NO_SURFACE {
+                    let s = self.surfaces[at as usize];
+                    surfaces.push((vocabulary.get(s.surface), u64::from(s.count)));
+                    at = s.next;
+                }
+                TermEntry {
+                    term: vocabulary.get(t.term),
+                    count: u64::from(t.count),
+                    surfaces,
+                }
+            })
+            .collect();
+        Analysis {
+            language: self.language,
+            confidence: self.confidence,
+            words: self.words,
+            terms: self.terms,
+            hits: self.hits.clone(),
+            term_counts,
+        }
+    }
+}
+
+/// Reused state of one worker: its vocabulary, the token memos and resolved topic patterns
+/// per language (both hold ids of that vocabulary, which is why they live together), the
+/// current article's tokens and the marks that tally them, and the last article's tally.
 #[derive(Default)]
 pub struct Scratch {
-    terms: String,
-    surfaces: String,
-    spans: Vec<(u32, u32, u32, u32)>,
-    /// the worker's stem memos, by language
-    memos: FxHashMap<&'static str, StemMemo>,
+    vocabulary: Vocabulary,
+    memos: FxHashMap<&'static str, TokenMemo<Token>>,
+    patterns: FxHashMap<&'static str, Patterns<u32>>,
+    terms: Vec<u32>,
+    surfaces: Vec<u32>,
+    hits: Vec<u32>,
+    /// Per vocabulary id: (article serial, slot in the tally), for terms and for surfaces.
+    term_marks: Vec<(u32, u32)>,
+    surface_marks: Vec<(u32, u32)>,
+    serial: u32,
+    tally: ArticleTally,
+}
+
+impl Scratch {
+    /// The last article [`Stage::analyse`] analysed.
+    pub fn tally(&self) -> &ArticleTally {
+        &self.tally
+    }
+
+    /// The strings behind the ids of every tally so far.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
 }
 
 /// What one worker carries through its fold.
@@ -236,6 +335,20 @@ struct Worker<'w> {
     counts: Counts,
     scratch: Scratch,
     segment: Option<Segment<'w>>,
+}
+
+impl Worker<'_> {
+    /// The worker's counts, with the vocabulary their ids refer to.
+    fn finish(self) -> Counts {
+        let Worker {
+            mut counts,
+            scratch,
+            segment,
+        } = self;
+        drop(segment);
+        counts.vocabulary = scratch.vocabulary;
+        counts
+    }
 }
 
 impl<'a> Stage<'a> {
@@ -275,7 +388,6 @@ impl<'a> Stage<'a> {
         } else {
             country
         };
-        let counts = &mut worker.counts;
         let topics = self.lexicon.topics().len();
 
         let key =
@@ -285,10 +397,15 @@ impl<'a> Stage<'a> {
             (Some(bytes), Some(Reuse::Everything)) => cache::decode(bytes, topics),
             _ => None,
         };
-        let analysis = match reused {
-            Some(a) => {
+        let Worker {
+            counts,
+            scratch,
+            segment,
+        } = worker;
+        let stored = match reused {
+            Some(stored) => {
                 counts.from_cache += 1;
-                a
+                Some(stored)
             }
             None => {
                 let detection = match entry.as_deref().and_then(cache::decode_language) {
@@ -298,25 +415,43 @@ impl<'a> Stage<'a> {
                     }
                     None => self.detector.detect(&title, &text),
                 };
-                self.analyse(detection, &title, &text, &mut worker.scratch)
+                self.analyse(detection, &title, &text, scratch);
+                None
             }
         };
+        let Scratch {
+            vocabulary, tally, ..
+        } = scratch;
         if let (Some(out), Some(key)) = (self.cache_out, &key) {
             // opened on first use, so a worker that gets no article leaves no empty segment
-            if worker.segment.is_none() {
-                worker.segment = out.segment();
+            if segment.is_none() {
+                *segment = out.segment();
             }
-            if let Some(segment) = worker.segment.as_mut() {
-                segment.append(key, &analysis);
+            if let Some(segment) = segment.as_mut() {
+                match &stored {
+                    Some(stored) => segment.append(key, stored),
+                    None => segment.append(key, &tally.to_analysis(vocabulary)),
+                }
             }
         }
+        let (language, confidence, words, terms, hits) = match &stored {
+            Some(a) => (a.language, a.confidence, a.words, a.terms, &a.hits),
+            None => (
+                tally.language,
+                tally.confidence,
+                tally.words,
+                tally.terms,
+                &tally.hits,
+            ),
+        };
+        let hits = hits.clone();
 
         let group_key: Vec<String> = self
             .group_by
             .iter()
             .map(|col| match col {
                 GroupColumn::Outlet => outlet.clone(),
-                GroupColumn::Language => analysis.language.to_string(),
+                GroupColumn::Language => language.to_string(),
                 GroupColumn::Country => country.clone(),
                 GroupColumn::Published => published_day(&published).to_string(),
             })
@@ -328,7 +463,10 @@ impl<'a> Stage<'a> {
                 .entry(group_key)
                 .or_insert_with(|| GroupCounts::new(topics)),
         };
-        group.add(&mut counts.vocabulary, &analysis);
+        match &stored {
+            Some(stored) => group.add(vocabulary, stored),
+            None => group.add_tally(tally),
+        }
 
         counts.articles.push(ArticleRow {
             id,
@@ -338,114 +476,150 @@ impl<'a> Stage<'a> {
             published,
             url,
             title,
-            language: analysis.language,
-            language_confidence: analysis.confidence,
+            language,
+            language_confidence: confidence,
             declared_language,
-            words: analysis.words,
-            terms: analysis.terms,
-            topic_hits: analysis.hits,
+            words,
+            terms,
+            topic_hits: hits,
         });
     }
 
-    /// Runs the analyzer chain and the topic matcher over an article.
-    pub fn analyse<'s>(
-        &self,
-        detection: Detection,
-        title: &str,
-        text: &str,
-        scratch: &'s mut Scratch,
-    ) -> Analysis<'s> {
+    /// Runs the analyzer chain and the topic matcher over an article; the result is
+    /// `scratch.tally()`, in ids of `scratch.vocabulary()`.
+    pub fn analyse(&self, detection: Detection, title: &str, text: &str, scratch: &mut Scratch) {
         let analyzer = self.analyzers.get(detection.code);
-        scratch.terms.clear();
-        scratch.surfaces.clear();
-        scratch.spans.clear();
-        let mut push = |surface: &str, term: &str| {
-            let t0 = scratch.terms.len() as u32;
-            scratch.terms.push_str(term);
-            let s0 = scratch.surfaces.len() as u32;
-            scratch.surfaces.push_str(surface);
-            scratch.spans.push((
-                t0,
-                scratch.terms.len() as u32,
-                s0,
-                scratch.surfaces.len() as u32,
-            ));
-        };
-        let memo = scratch.memos.entry(detection.code).or_default();
-        let words = analyzer.analyze_with(title, memo, &mut push)
-            + analyzer.analyze_with(text, memo, &mut push);
         let Scratch {
+            vocabulary,
+            memos,
+            patterns,
             terms,
             surfaces,
-            spans,
-            ..
+            hits,
+            term_marks,
+            surface_marks,
+            serial,
+            tally,
         } = scratch;
-        let term = |i: u32| {
-            let (a, b, _, _) = spans[i as usize];
-            &terms[a as usize..b as usize]
-        };
-        let surface = |i: u32| {
-            let (_, _, a, b) = spans[i as usize];
-            &surfaces[a as usize..b as usize]
-        };
-
-        let sequence: Vec<&str> = (0..spans.len() as u32).map(term).collect();
-        let mut hits = vec![0u32; self.lexicon.topics().len()];
-        self.lexicon
-            .count_hits(detection.code, &sequence, &mut hits);
-
-        // one hash lookup per token groups the article's tokens by term; a term has few
-        // surface forms, so they are found by scanning
-        let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
-        let mut term_counts: Vec<TermEntry> = Vec::new();
-        for i in 0..spans.len() as u32 {
-            let (t, s) = (term(i), surface(i));
-            match slot.get(t) {
-                Some(&k) => {
-                    let entry = &mut term_counts[k];
-                    entry.count += 1;
-                    match entry.surfaces.iter_mut().find(|x| x.0 == s) {
-                        Some(x) => x.1 += 1,
-                        None => entry.surfaces.push((s, 1)),
-                    }
-                }
-                None => {
-                    slot.insert(t, term_counts.len());
-                    term_counts.push(TermEntry {
-                        term: t,
-                        count: 1,
-                        surfaces: vec![(s, 1)],
-                    });
-                }
-            }
+        terms.clear();
+        surfaces.clear();
+        let memo = memos.entry(detection.code).or_default();
+        let mut words = 0;
+        for part in [title, text] {
+            words += analyzer.analyze_memo(
+                part,
+                memo,
+                |surface, term| Token {
+                    term: vocabulary.intern(term),
+                    surface: vocabulary.intern(surface),
+                },
+                |token| {
+                    terms.push(token.term);
+                    surfaces.push(token.surface);
+                },
+            );
         }
-        Analysis {
-            language: detection.code,
-            confidence: detection.confidence,
-            words,
-            terms: spans.len() as u64,
-            hits: hits
-                .iter()
+
+        let patterns = patterns.entry(detection.code).or_insert_with(|| {
+            self.lexicon
+                .resolve(detection.code, |t| vocabulary.intern(t))
+        });
+        hits.clear();
+        hits.resize(self.lexicon.topics().len(), 0);
+        patterns.count_hits(terms, hits);
+
+        tally.language = detection.code;
+        tally.confidence = detection.confidence;
+        tally.words = words;
+        tally.terms = terms.len() as u64;
+        tally.hits.clear();
+        tally.hits.extend(
+            hits.iter()
                 .enumerate()
                 .filter(|(_, &h)| h > 0)
-                .map(|(i, &h)| (i, h))
-                .collect(),
-            term_counts,
+                .map(|(i, &h)| (i, h)),
+        );
+        tally.term_counts.clear();
+        tally.surfaces.clear();
+
+        // marks indexed by id find an article's repeated terms without a hash lookup
+        *serial = serial.wrapping_add(1);
+        if *serial == 0 {
+            term_marks.fill((0, 0));
+            surface_marks.fill((0, 0));
+            *serial = 1;
+        }
+        let ids = vocabulary.len();
+        if term_marks.len() < ids {
+            term_marks.resize(ids, (0, 0));
+            surface_marks.resize(ids, (0, 0));
+        }
+        for (&term, &surface) in terms.iter().zip(surfaces.iter()) {
+            let mark = &mut term_marks[term as usize];
+            if mark.0 != *serial {
+                *mark = (*serial, tally.term_counts.len() as u32);
+                tally.term_counts.push(TermTally {
+                    term,
+                    count: 0,
+                    first_surface: NO_SURFACE,
+                });
+            }
+            let entry = &mut tally.term_counts[mark.1 as usize];
+            entry.count += 1;
+            // a surface form has one term within an article (one language, one chain)
+            let mark = &mut surface_marks[surface as usize];
+            if mark.0 != *serial {
+                *mark = (*serial, tally.surfaces.len() as u32);
+                tally.surfaces.push(SurfaceTally {
+                    surface,
+                    count: 0,
+                    next: entry.first_surface,
+                });
+                entry.first_surface = mark.1;
+            }
+            tally.surfaces[mark.1 as usize].count += 1;
         }
     }
 }
 
 impl GroupCounts {
-    /// Folds one article into the group; its strings are interned into `vocabulary`.
-    pub fn add(&mut self, vocabulary: &mut Vocabulary, a: &Analysis) {
+    fn add_article(
+        &mut self,
+        language: &'static str,
+        words: u64,
+        terms: u64,
+        hits: &[(usize, u32)],
+    ) {
         self.articles += 1;
-        self.words += a.words;
-        self.terms += a.terms;
-        *self.languages.entry(a.language).or_default() += 1;
-        for &(topic, hits) in &a.hits {
-            self.topic_hits[topic] += u64::from(hits);
+        self.words += words;
+        self.terms += terms;
+        *self.languages.entry(language).or_default() += 1;
+        for &(topic, n) in hits {
+            self.topic_hits[topic] += u64::from(n);
             self.topic_articles[topic] += 1;
         }
+    }
+
+    /// Folds one analysed article into the group; its ids are in the worker's vocabulary.
+    pub fn add_tally(&mut self, a: &ArticleTally) {
+        self.add_article(a.language, a.words, a.terms, &a.hits);
+        for t in &a.term_counts {
+            let entry = self.term_counts.entry(t.term).or_default();
+            entry.count += u64::from(t.count);
+            entry.articles += 1;
+            let mut at = t.first_surface;
+            while at != NO_SURFACE {
+                let s = a.surfaces[at as usize];
+                entry.add_surface(s.surface, u64::from(s.count));
+                at = s.next;
+            }
+        }
+    }
+
+    /// Folds one article's stored analysis into the group; its strings are interned into
+    /// `vocabulary`.
+    pub fn add(&mut self, vocabulary: &mut Vocabulary, a: &Analysis) {
+        self.add_article(a.language, a.words, a.terms, &a.hits);
         for t in &a.term_counts {
             let entry = self
                 .term_counts
@@ -501,8 +675,7 @@ where
                     }
                     progress(n);
                 }
-                let counts = std::mem::take(&mut worker.counts);
-                drop(worker); // flushes the worker's cache segment
+                let counts = worker.finish(); // also flushes the worker's cache segment
                 finished
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -520,7 +693,7 @@ pub fn count_sequential(stage: &Stage, records: impl Iterator<Item = Record>) ->
     for record in records {
         stage.fold(&mut worker, record);
     }
-    worker.counts
+    worker.finish()
 }
 
 #[cfg(test)]

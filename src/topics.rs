@@ -9,6 +9,8 @@
 //! Within one topic, matches do not overlap: at each position the longest term wins and the
 //! scan resumes after it. Different topics are counted independently.
 
+use std::hash::Hash;
+
 use rustc_hash::FxHashMap;
 
 use crate::analyze::Analyzers;
@@ -23,27 +25,28 @@ pub struct Topic {
     pub kind: TopicKind,
 }
 
-struct Pattern {
-    terms: Vec<String>,
+struct Pattern<K> {
+    terms: Vec<K>,
     topic: usize,
 }
 
-#[derive(Default)]
-struct LanguageLexicon {
+/// One language's patterns, over terms as strings or as a worker's term ids.
+pub struct Patterns<K> {
     /// Patterns by their first term, longest first.
-    by_first: FxHashMap<String, Vec<Pattern>>,
+    by_first: FxHashMap<K, Vec<Pattern<K>>>,
+    topics: usize,
 }
 
 pub struct Lexicon {
     topics: Vec<Topic>,
-    by_language: FxHashMap<String, LanguageLexicon>,
+    by_language: FxHashMap<String, Patterns<String>>,
 }
 
 impl Lexicon {
     pub fn compile(specs: &[TopicSpec], analyzers: &Analyzers) -> Result<Lexicon> {
         let mut topics: Vec<(usize, &TopicSpec)> = specs.iter().enumerate().collect();
         topics.sort_by(|a, b| a.1.id.cmp(&b.1.id));
-        let mut by_language: FxHashMap<String, LanguageLexicon> = FxHashMap::default();
+        let mut by_language: FxHashMap<String, Patterns<String>> = FxHashMap::default();
         let mut out_topics = Vec::new();
         for (index, (_, spec)) in topics.iter().enumerate() {
             out_topics.push(Topic {
@@ -61,13 +64,17 @@ impl Lexicon {
                         )));
                     }
                     add(
-                        by_language.entry(code.clone()).or_default(),
+                        by_language
+                            .entry(code.clone())
+                            .or_insert_with(|| Patterns::new(specs.len())),
                         analyzed,
                         index,
                     );
                     let neutral = analyzers.get(UNDETERMINED).terms(term);
                     add(
-                        by_language.entry(UNDETERMINED.to_string()).or_default(),
+                        by_language
+                            .entry(UNDETERMINED.to_string())
+                            .or_insert_with(|| Patterns::new(specs.len())),
                         neutral,
                         index,
                     );
@@ -97,24 +104,55 @@ impl Lexicon {
     }
 
     /// Adds the hits of each topic in `terms` (an article's term sequence) to `hits`.
-    pub fn count_hits<S: AsRef<str>>(&self, language: &str, terms: &[S], hits: &mut [u32]) {
-        let Some(lexicon) = self.by_language.get(language) else {
+    pub fn count_hits(&self, language: &str, terms: &[String], hits: &mut [u32]) {
+        if let Some(patterns) = self.by_language.get(language) {
+            patterns.count_hits(terms, hits);
+        }
+    }
+
+    /// `language`'s patterns with each term replaced by `id(term)`: a worker matches its
+    /// articles' term ids, not strings. Ids must be one-to-one with strings.
+    pub fn resolve(&self, language: &str, mut id: impl FnMut(&str) -> u32) -> Patterns<u32> {
+        let mut resolved = Patterns::new(self.topics.len());
+        if let Some(patterns) = self.by_language.get(language) {
+            for (first, list) in &patterns.by_first {
+                let list = list
+                    .iter()
+                    .map(|p| Pattern {
+                        terms: p.terms.iter().map(|t| id(t)).collect(),
+                        topic: p.topic,
+                    })
+                    .collect();
+                resolved.by_first.insert(id(first), list);
+            }
+        }
+        resolved
+    }
+}
+
+impl<K: Eq + Hash> Patterns<K> {
+    fn new(topics: usize) -> Patterns<K> {
+        Patterns {
+            by_first: FxHashMap::default(),
+            topics,
+        }
+    }
+
+    /// Adds the hits of each topic in `terms` (an article's term sequence) to `hits`.
+    pub fn count_hits(&self, terms: &[K], hits: &mut [u32]) {
+        if self.by_first.is_empty() {
             return;
-        };
-        let mut next_free = vec![0usize; self.topics.len()];
+        }
+        let mut next_free = vec![0usize; self.topics];
         for (at, term) in terms.iter().enumerate() {
-            let Some(patterns) = lexicon.by_first.get(term.as_ref()) else {
+            let Some(patterns) = self.by_first.get(term) else {
                 continue;
             };
             for p in patterns {
                 if next_free[p.topic] > at || at + p.terms.len() > terms.len() {
                     continue;
                 }
-                let matches = p.terms[1..]
-                    .iter()
-                    .zip(&terms[at + 1..])
-                    .all(|(want, have)| want == have.as_ref());
-                if matches {
+                if p.terms[1..] == terms[at + 1..at + p.terms.len()] {
                     hits[p.topic] += 1;
                     next_free[p.topic] = at + p.terms.len();
                 }
@@ -123,7 +161,7 @@ impl Lexicon {
     }
 }
 
-fn add(lexicon: &mut LanguageLexicon, terms: Vec<String>, topic: usize) {
+fn add(lexicon: &mut Patterns<String>, terms: Vec<String>, topic: usize) {
     if terms.is_empty() {
         return;
     }

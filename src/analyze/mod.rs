@@ -18,6 +18,7 @@ pub mod stemmer;
 pub mod stopwords;
 pub mod tokenizer;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
@@ -88,43 +89,66 @@ impl Analyzer {
     /// Runs the chain over `text`, calling `sink(surface, term)` for each counted token
     /// (surface = lowercase form after elision, term = its stem). Returns the number of word
     /// tokens before stopwords were dropped.
-    pub fn analyze(&self, text: &str, sink: impl FnMut(&str, &str)) -> u64 {
-        self.analyze_with(text, &mut StemMemo::default(), sink)
+    pub fn analyze(&self, text: &str, mut sink: impl FnMut(&str, &str)) -> u64 {
+        self.words(text, |word| {
+            if !self.is_stopword(word) {
+                sink(word, &self.stem(word));
+            }
+        })
     }
 
-    /// [`Analyzer::analyze`] with a memo of this language's stems, kept by the caller across
-    /// articles: most words of a corpus repeat, and a hash lookup costs far less than the
-    /// stemmer. One memo per language and per thread (see [`StemMemo`]).
-    pub fn analyze_with(
+    /// [`Analyzer::analyze`] for the hot path: each distinct surface form goes through the
+    /// stopword list and the stemmer once, and `resolve(surface, term)` turns it into a value
+    /// (a worker's term and surface ids) that the memo keeps; `sink` then gets that value for
+    /// every counted token. Most words of a corpus repeat, so one hash lookup per token
+    /// replaces the filters, the stemmer and the caller's own lookups. One memo per language
+    /// and per worker (see [`TokenMemo`]).
+    pub fn analyze_memo<V: Copy>(
         &self,
         text: &str,
-        memo: &mut StemMemo,
-        mut sink: impl FnMut(&str, &str),
+        memo: &mut TokenMemo<V>,
+        mut resolve: impl FnMut(&str, &str) -> V,
+        mut sink: impl FnMut(V),
     ) -> u64 {
+        self.words(text, |word| {
+            if let Some(known) = memo.map.get(word) {
+                if let Some(v) = *known {
+                    sink(v);
+                }
+                return;
+            }
+            let value = (!self.is_stopword(word)).then(|| resolve(word, &self.stem(word)));
+            if memo.map.len() < TokenMemo::<V>::CAPACITY {
+                memo.map.insert(word.into(), value);
+            }
+            if let Some(v) = value {
+                sink(v);
+            }
+        })
+    }
+
+    /// Steps 1–3 of the chain: calls `each` with every word, lowercased and without its
+    /// elision; returns how many there were.
+    fn words(&self, text: &str, mut each: impl FnMut(&str)) -> u64 {
         let mut lower = String::with_capacity(64);
         let mut words = 0;
         tokenizer::segment(text, |piece| {
             lowercase_into(piece, &mut lower);
-            let word = strip_elision(&lower, self.elisions);
             words += 1;
-            if self.stopwords.as_ref().is_some_and(|s| s.contains(word)) {
-                return;
-            }
-            let Some(stemmer) = &self.stemmer else {
-                sink(word, word);
-                return;
-            };
-            if let Some(stem) = memo.stems.get(word) {
-                sink(word, stem);
-                return;
-            }
-            let stem = stemmer.stem(word);
-            if memo.stems.len() < StemMemo::CAPACITY {
-                memo.stems.insert(word.into(), stem.as_ref().into());
-            }
-            sink(word, &stem);
+            each(strip_elision(&lower, self.elisions));
         });
         words
+    }
+
+    fn is_stopword(&self, word: &str) -> bool {
+        self.stopwords.as_ref().is_some_and(|s| s.contains(word))
+    }
+
+    fn stem<'w>(&self, word: &'w str) -> Cow<'w, str> {
+        match &self.stemmer {
+            Some(stemmer) => stemmer.stem(word),
+            None => Cow::Borrowed(word),
+        }
     }
 
     /// The terms of a short text, in order; used to compile topic lexicons and in tests.
@@ -135,20 +159,38 @@ impl Analyzer {
     }
 }
 
+/// Surface form → what [`Analyzer::analyze_memo`]'s `resolve` made of it (`None`: a
+/// stopword), for one language, owned by one worker thread (no locking on the hot path).
+/// Bounded, so that a stream of unique junk tokens cannot grow it without limit; past the
+/// bound, new forms are resolved every time they occur.
+pub struct TokenMemo<V> {
+    map: FxHashMap<Box<str>, Option<V>>,
+}
+
+impl<V> TokenMemo<V> {
+    const CAPACITY: usize = 1 << 20;
+
+    /// Distinct surface forms remembered.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+impl<V> Default for TokenMemo<V> {
+    fn default() -> Self {
+        TokenMemo {
+            map: FxHashMap::default(),
+        }
+    }
+}
+
 /// Lowercases one word piece into `out` without allocating. A piece is one word, so the only
 /// context rule of Unicode lowercasing that applies, Greek final sigma, is "a capital sigma
 /// that ends a word of two or more letters becomes ς".
-/// Word → stem for one language, owned by one worker thread (no locking on the hot path).
-/// Bounded, so that a stream of unique junk tokens cannot grow it without limit.
-#[derive(Default)]
-pub struct StemMemo {
-    stems: FxHashMap<Box<str>, Box<str>>,
-}
-
-impl StemMemo {
-    const CAPACITY: usize = 1 << 20;
-}
-
 fn lowercase_into(piece: &str, out: &mut String) {
     out.clear();
     if piece.is_ascii() {
@@ -269,21 +311,35 @@ mod tests {
     }
 
     #[test]
-    fn the_stem_memo_gives_the_stemmer_s_answers() {
+    fn the_token_memo_gives_the_chain_s_answers() {
         let a = analyzers(true, true);
         let fr = a.get("fr");
         let text = "Les négociations sur les sanctions : négociations, sanctions, Syrie et Syrie.";
-        let mut memo = StemMemo::default();
+        let mut memo = TokenMemo::default();
+        let mut resolved = Vec::new();
         for _ in 0..2 {
-            let mut with = Vec::new();
-            fr.analyze_with(text, &mut memo, |s, t| {
-                with.push((s.to_string(), t.to_string()))
-            });
+            let mut indices = Vec::new();
+            let words = fr.analyze_memo(
+                text,
+                &mut memo,
+                |s, t| {
+                    resolved.push((s.to_string(), t.to_string()));
+                    resolved.len() - 1
+                },
+                |i| indices.push(i),
+            );
+            let with: Vec<(String, String)> =
+                indices.iter().map(|&i| resolved[i].clone()).collect();
             let mut without = Vec::new();
-            fr.analyze(text, |s, t| without.push((s.to_string(), t.to_string())));
+            let words_without =
+                fr.analyze(text, |s, t| without.push((s.to_string(), t.to_string())));
             assert_eq!(with, without);
+            assert_eq!(words, words_without);
         }
-        assert_eq!(memo.stems.len(), 3);
+        // each distinct form resolved once: négociations, sanctions, syrie
+        assert_eq!(resolved.len(), 3);
+        // the stopwords les, sur, et are remembered as such
+        assert_eq!(memo.len(), 6);
     }
 
     #[test]
