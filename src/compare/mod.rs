@@ -41,11 +41,12 @@ pub struct TopicGroupRow {
 }
 
 /// One row of `keyness.csv`: a term of one group against all other groups pooled.
-pub struct KeynessRow {
+pub struct KeynessRow<'k> {
     /// Shared by the group's rows: keyness can have millions of rows.
     pub group: Arc<[String]>,
-    pub term: String,
-    pub display: String,
+    /// Borrowed from the [`Keyness`] vocabulary, for the same reason.
+    pub term: &'k str,
+    pub display: &'k str,
     pub count_group: u64,
     pub count_rest: u64,
     pub words_group: u64,
@@ -289,7 +290,7 @@ impl Keyness {
     }
 
     /// The written rows of one group, sorted by G² descending, then term.
-    pub fn rows(&self, gi: usize) -> Vec<KeynessRow> {
+    pub fn rows(&self, gi: usize) -> Vec<KeynessRow<'_>> {
         let (key, g) = &self.groups[gi];
         let key: Arc<[String]> = key.clone().into();
         let (wg, wr) = (g.terms, self.total_words - g.terms);
@@ -348,12 +349,12 @@ impl Keyness {
                 )
             });
             let display = match g.term_counts.get(&term) {
-                Some(tc) => display_form(tc, vocabulary).to_string(),
+                Some(tc) => display_form(tc, vocabulary),
                 None => overall_display(&self.groups, vocabulary, term),
             };
             rows.push(KeynessRow {
                 group: key.clone(),
-                term: vocabulary.get(term).to_string(),
+                term: vocabulary.get(term),
                 display,
                 count_group: a,
                 count_rest: b,
@@ -390,11 +391,11 @@ fn smallest_significant_absent(words_group: u64, words_rest: u64) -> u64 {
 }
 
 /// The most frequent surface form of a term over all groups (for a group that lacks it).
-fn overall_display(
+fn overall_display<'v>(
     groups: &[(Vec<String>, GroupCounts)],
-    vocabulary: &Vocabulary,
+    vocabulary: &'v Vocabulary,
     term: u32,
-) -> String {
+) -> &'v str {
     let mut merged = TermCount::default();
     for (_, g) in groups {
         if let Some(tc) = g.term_counts.get(&term) {
@@ -403,7 +404,7 @@ fn overall_display(
             }
         }
     }
-    display_form(&merged, vocabulary).to_string()
+    display_form(&merged, vocabulary)
 }
 
 /// A group's name as one column header: its values joined by " / ".
@@ -498,7 +499,7 @@ mod tests {
         let of_a: Vec<(&str, u64, bool)> = rows
             .iter()
             .filter(|r| r.group[0] == "a")
-            .map(|r| (r.term.as_str(), r.count_group, r.log_odds_z.is_some()))
+            .map(|r| (r.term, r.count_group, r.log_odds_z.is_some()))
             .collect();
         // the top 2 by G² (y and z tie: alphabetical), then every other row with p < 0.001:
         // x (G² 15.4), and "common" (G² −35.0) although a never uses it; not "filler"

@@ -7,6 +7,7 @@
 
 mod staging;
 
+use std::borrow::Cow;
 use std::fs::{self, File};
 use std::path::Path;
 use std::time::Duration;
@@ -38,7 +39,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         t.group_columns
             .iter()
             .enumerate()
-            .map(|(i, name)| text(name, keys.iter().map(|k| k[i].clone())))
+            .map(|(i, name)| text(name, keys.iter().map(|k| k[i].as_str())))
             .collect()
     };
 
@@ -47,21 +48,21 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         dir,
         "articles.csv",
         vec![
-            text("article_id", a.iter().map(|r| r.id.clone())),
-            text("source", a.iter().map(|r| r.source.clone())),
-            text("outlet", a.iter().map(|r| r.outlet.clone())),
-            text("country", a.iter().map(|r| r.country.clone())),
-            text("published", a.iter().map(|r| r.published.clone())),
-            text("url", a.iter().map(|r| r.url.clone())),
-            text("title", a.iter().map(|r| r.title.clone())),
-            text("language", a.iter().map(|r| r.language.to_string())),
+            text("article_id", a.iter().map(|r| r.id.as_str())),
+            text("source", a.iter().map(|r| r.source.as_str())),
+            text("outlet", a.iter().map(|r| r.outlet.as_str())),
+            text("country", a.iter().map(|r| r.country.as_str())),
+            text("published", a.iter().map(|r| r.published.as_str())),
+            text("url", a.iter().map(|r| r.url.as_str())),
+            text("title", a.iter().map(|r| r.title.as_str())),
+            text("language", a.iter().map(|r| r.language)),
             float(
                 "language_confidence",
                 a.iter().map(|r| round(r.language_confidence, 4)),
             ),
             text(
                 "declared_language",
-                a.iter().map(|r| r.declared_language.clone()),
+                a.iter().map(|r| r.declared_language.as_str()),
             ),
             count("words", a.iter().map(|r| r.words)),
             count("terms", a.iter().map(|r| r.terms)),
@@ -73,10 +74,10 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         dir,
         "article_topics.csv",
         vec![
-            text("article_id", at.iter().map(|r| r.article_id.clone())),
-            text("source", at.iter().map(|r| r.source.clone())),
-            text("topic", at.iter().map(|r| r.topic.clone())),
-            text("kind", at.iter().map(|r| r.kind.to_string())),
+            text("article_id", at.iter().map(|r| r.article_id.as_str())),
+            text("source", at.iter().map(|r| r.source.as_str())),
+            text("topic", at.iter().map(|r| r.topic.as_str())),
+            text("kind", at.iter().map(|r| r.kind)),
             count("hits", at.iter().map(|r| r.hits)),
         ],
     )?;
@@ -84,8 +85,8 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     let tg = &t.topics_by_group;
     let mut cols = group_cols(tg.iter().map(|r| r.group.as_slice()).collect());
     cols.extend([
-        text("topic", tg.iter().map(|r| r.topic.clone())),
-        text("kind", tg.iter().map(|r| r.kind.to_string())),
+        text("topic", tg.iter().map(|r| r.topic.as_str())),
+        text("kind", tg.iter().map(|r| r.kind)),
         count("hits", tg.iter().map(|r| r.hits)),
         count("articles", tg.iter().map(|r| r.articles)),
         count(
@@ -106,7 +107,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     write(dir, "topics_by_group.csv", cols)?;
 
     let tc = &t.topic_comparison;
-    let mut cols = vec![text("topic", tc.rows.iter().map(|r| r.0.clone()))];
+    let mut cols = vec![text("topic", tc.rows.iter().map(|r| r.0.as_str()))];
     for (i, name) in tc.columns.iter().enumerate() {
         cols.push(float(name, tc.rows.iter().map(|r| round(r.1[i], 6))));
     }
@@ -115,8 +116,8 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     let tt = &t.terms_by_group;
     let mut cols = group_cols(tt.iter().map(|r| r.group.as_slice()).collect());
     cols.extend([
-        text("term", tt.iter().map(|r| r.term.clone())),
-        text("display", tt.iter().map(|r| r.display.clone())),
+        text("term", tt.iter().map(|r| r.term.as_str())),
+        text("display", tt.iter().map(|r| r.display.as_str())),
         count("count", tt.iter().map(|r| r.count)),
         float("per_1k_words", tt.iter().map(|r| round(r.per_1k_words, 6))),
         count(
@@ -153,7 +154,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     let mut cols = group_cols(l.iter().map(|r| r.group.as_slice()).collect());
     // grouped by language, the group column already says it
     if !t.group_columns.contains(&"language") {
-        cols.push(text("language", l.iter().map(|r| r.language.clone())));
+        cols.push(text("language", l.iter().map(|r| r.language.as_str())));
     }
     cols.push(count("articles", l.iter().map(|r| r.articles)));
     write(dir, "languages.csv", cols)?;
@@ -163,14 +164,14 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         dir,
         "rejected.csv",
         vec![
-            text("file", r.iter().map(|r| r.file.clone())),
+            text("file", r.iter().map(|r| r.file.as_str())),
             Column::new(
                 "line".into(),
                 r.iter().map(|r| r.line).collect::<Vec<Option<u64>>>(),
             ),
-            text("scope", r.iter().map(|r| r.scope.as_str().to_string())),
-            text("reason", r.iter().map(|r| r.reason.clone())),
-            text("excerpt", r.iter().map(|r| r.excerpt.clone())),
+            text("scope", r.iter().map(|r| r.scope.as_str())),
+            text("reason", r.iter().map(|r| r.reason.as_str())),
+            text("excerpt", r.iter().map(|r| r.excerpt.as_str())),
         ],
     )?;
     Ok(())
@@ -182,8 +183,8 @@ fn keyness_columns(
 ) -> Vec<Column> {
     let mut cols = group_cols(k.iter().map(|r| &r.group[..]).collect());
     cols.extend([
-        text("term", k.iter().map(|r| r.term.clone())),
-        text("display", k.iter().map(|r| r.display.clone())),
+        text("term", k.iter().map(|r| r.term)),
+        text("display", k.iter().map(|r| r.display)),
         count("count_group", k.iter().map(|r| r.count_group)),
         count("count_rest", k.iter().map(|r| r.count_rest)),
         count("words_group", k.iter().map(|r| r.words_group)),
@@ -206,21 +207,29 @@ pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<()> {
 
 /// A text column; empty strings are written as empty cells rather than `""`, and cells a
 /// spreadsheet would run as a formula are neutralized.
-fn text(name: &str, values: impl Iterator<Item = String>) -> Column {
-    let values: Vec<Option<String>> = values
-        .map(|v| (!v.is_empty()).then(|| spreadsheet_safe(v)))
+fn text<S: AsRef<str>>(name: &str, values: impl Iterator<Item = S>) -> Column {
+    let values: Vec<S> = values.collect();
+    // borrowed, so that a million-row table is not copied string by string before polars
+    // copies it into its own buffers
+    let safe: Vec<Option<Cow<str>>> = values
+        .iter()
+        .map(|v| {
+            let v = v.as_ref();
+            (!v.is_empty()).then(|| spreadsheet_safe(v))
+        })
         .collect();
-    Column::new(name.into(), values)
+    let cells: Vec<Option<&str>> = safe.iter().map(|c| c.as_deref()).collect();
+    Column::new(name.into(), cells)
 }
 
 /// OWASP's defence against CSV injection: a cell that starts with `=`, `+`, `-`, `@`, a tab
 /// or a carriage return gets a leading `'`, so Excel, LibreOffice and Google Sheets show it
 /// as text instead of evaluating it. Only text columns pass through here; numbers (a negative
 /// G², say) stay numbers.
-pub fn spreadsheet_safe(cell: String) -> String {
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
     match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}"),
-        _ => cell,
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
     }
 }
 
@@ -286,12 +295,9 @@ mod tests {
             "\tx",
             "\rx",
         ] {
-            assert_eq!(spreadsheet_safe(bad.to_string()), format!("'{bad}"));
+            assert_eq!(spreadsheet_safe(bad), format!("'{bad}"));
         }
-        assert_eq!(
-            spreadsheet_safe("Lavrov = Lawrow".to_string()),
-            "Lavrov = Lawrow"
-        );
-        assert_eq!(spreadsheet_safe(String::new()), "");
+        assert_eq!(spreadsheet_safe("Lavrov = Lawrow"), "Lavrov = Lawrow");
+        assert_eq!(spreadsheet_safe(""), "");
     }
 }
