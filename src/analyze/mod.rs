@@ -97,12 +97,12 @@ impl Analyzer {
         })
     }
 
-    /// [`Analyzer::analyze`] for the hot path: each distinct surface form goes through the
-    /// stopword list and the stemmer once, and `resolve(surface, term)` turns it into a value
-    /// (a worker's term and surface ids) that the memo keeps; `sink` then gets that value for
-    /// every counted token. Most words of a corpus repeat, so one hash lookup per token
-    /// replaces the filters, the stemmer and the caller's own lookups. One memo per language
-    /// and per worker (see [`TokenMemo`]).
+    /// [`Analyzer::analyze`] for the hot path: each distinct word piece goes through
+    /// lowercasing, the stopword list and the stemmer once, and `resolve(surface, term)` turns
+    /// it into a value (a worker's term and surface ids) that the memo keeps; `sink` then gets
+    /// that value for every counted token. Most words of a corpus repeat, so one hash lookup
+    /// per token replaces the filters, the stemmer and the caller's own lookups. One memo per
+    /// language and per worker (see [`TokenMemo`]).
     pub fn analyze_memo<V: Copy>(
         &self,
         text: &str,
@@ -110,21 +110,29 @@ impl Analyzer {
         mut resolve: impl FnMut(&str, &str) -> V,
         mut sink: impl FnMut(V),
     ) -> u64 {
-        self.words(text, |word| {
-            if let Some(known) = memo.map.get(word.as_bytes()) {
+        let mut lower = String::with_capacity(64);
+        let mut words = 0;
+        tokenizer::segment(text, |piece| {
+            words += 1;
+            // keyed by the piece as written: the rest of the chain is a function of the piece
+            // alone, so a repeated piece skips lowercasing too
+            if let Some(known) = memo.map.get(piece.as_bytes()) {
                 if let Some(v) = *known {
                     sink(v);
                 }
                 return;
             }
+            lowercase_into(piece, &mut lower);
+            let word = strip_elision(&lower, self.elisions);
             let value = (!self.is_stopword(word)).then(|| resolve(word, &self.stem(word)));
             if memo.map.len() < TokenMemo::<V>::CAPACITY {
-                memo.map.insert(MemoKey::new(word), value);
+                memo.map.insert(MemoKey::new(piece), value);
             }
             if let Some(v) = value {
                 sink(v);
             }
-        })
+        });
+        words
     }
 
     /// Steps 1–3 of the chain: calls `each` with every word, lowercased and without its
@@ -159,8 +167,8 @@ impl Analyzer {
     }
 }
 
-/// Surface form → what [`Analyzer::analyze_memo`]'s `resolve` made of it (`None`: a
-/// stopword), for one language, owned by one worker thread (no locking on the hot path).
+/// Word piece as segmented (before lowercasing) → what [`Analyzer::analyze_memo`]'s
+/// `resolve` made of it (`None`: a stopword), for one language, owned by one worker thread (no locking on the hot path).
 /// Bounded, so that a stream of unique junk tokens cannot grow it without limit; past the
 /// bound, new forms are resolved every time they occur.
 pub struct TokenMemo<V> {
@@ -396,8 +404,8 @@ mod tests {
         }
         // each distinct form resolved once: négociations, sanctions, syrie
         assert_eq!(resolved.len(), 3);
-        // the stopwords les, sur, et are remembered as such
-        assert_eq!(memo.len(), 6);
+        // the pieces as written, stopwords (Les, les, sur, et) included
+        assert_eq!(memo.len(), 7);
     }
 
     #[test]
