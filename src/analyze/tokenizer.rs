@@ -17,16 +17,41 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Calls `emit` for every word piece of `text`, in order.
 pub fn segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
-    for chunk in text.split(char::is_whitespace) {
+    for_each_chunk(text, |chunk| {
         if chunk.is_empty() || is_link(chunk) {
-            continue;
+            return;
         }
         if chunk.is_ascii() {
             chunk.unicode_words().for_each(&mut emit);
         } else {
             segment_mixed(chunk, &mut emit);
         }
+    });
+}
+
+/// `text.split(char::is_whitespace)`, with ASCII bytes tested as bytes rather than decoded as
+/// characters one by one (most of the text of most languages' news is ASCII spaces and
+/// punctuation between words).
+fn for_each_chunk<'t>(text: &'t str, mut each: impl FnMut(&'t str)) {
+    let bytes = text.as_bytes();
+    let (mut start, mut at) = (0, 0);
+    while at < bytes.len() {
+        let b = bytes[at];
+        let (width, space) = if b.is_ascii() {
+            (1, matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' '))
+        } else {
+            match text[at..].chars().next() {
+                Some(c) => (c.len_utf8(), c.is_whitespace()),
+                None => break,
+            }
+        };
+        if space {
+            each(&text[start..at]);
+            start = at + width;
+        }
+        at += width;
     }
+    each(&text[start..]);
 }
 
 fn segment_mixed<'t>(chunk: &'t str, emit: &mut impl FnMut(&'t str)) {
@@ -64,11 +89,15 @@ fn flush<'t>(run: &'t str, unspaced: bool, emit: &mut impl FnMut(&'t str)) {
 }
 
 fn is_link(chunk: &str) -> bool {
-    if chunk.contains("://") {
+    let bytes = chunk.as_bytes();
+    if bytes.len() >= 4 && bytes[..4].eq_ignore_ascii_case(b"www.") {
         return true;
     }
-    let lower_prefix = chunk.get(..4).map(|p| p.eq_ignore_ascii_case("www."));
-    if lower_prefix == Some(true) {
+    // a scheme's "://" and an address's '@' both need one of these: one scan rules out most
+    if !bytes.iter().any(|&b| b == b':' || b == b'@') {
+        return false;
+    }
+    if chunk.contains("://") {
         return true;
     }
     // an e-mail address: something@something.tld (a leading @ is a handle, kept)
@@ -102,6 +131,49 @@ fn is_unspaced_script(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn chunks(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        for_each_chunk(text, |c| out.push(c));
+        out
+    }
+
+    #[test]
+    fn ascii_whitespace_is_char_whitespace() {
+        for b in 0u8..128 {
+            let text = format!("a{}b", b as char);
+            let expected: Vec<&str> = text.split(char::is_whitespace).collect();
+            assert_eq!(chunks(&text), expected, "byte {b:#04x}");
+        }
+    }
+
+    /// The straightforward form of [`is_link`], as it was before the byte scan.
+    fn is_link_reference(chunk: &str) -> bool {
+        if chunk.contains("://") {
+            return true;
+        }
+        if chunk.get(..4).map(|p| p.eq_ignore_ascii_case("www.")) == Some(true) {
+            return true;
+        }
+        match chunk.find('@') {
+            Some(at) if at > 0 => chunk[at..].contains('.'),
+            _ => false,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn chunks_are_split_on_char_whitespace(text in "(\\PC|\\s|\u{85}|\u{a0}|\u{2028}|\u{3000}){0,60}") {
+            let expected: Vec<&str> = text.split(char::is_whitespace).collect();
+            prop_assert_eq!(chunks(&text), expected);
+        }
+
+        #[test]
+        fn link_test_is_unchanged(chunk in "(w|W|\\.|:|/|@|a|é|\\PC){0,12}") {
+            prop_assert_eq!(is_link(&chunk), is_link_reference(&chunk));
+        }
+    }
 
     fn pieces(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
