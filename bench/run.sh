@@ -50,17 +50,28 @@ for n in $sizes; do
     mv "$corpus/sources.csv" "$corpus.sources.csv"
   fi
   bytes=$(cat "$corpus"/*.jsonl | wc -c)
-  cat > "$work/bench-$n.toml" <<TOML
+  # the shipped config.toml's language, text, compare and topic settings, with a [run] section
+  # pointing at the corpus
+  { cat <<TOML
 [run]
 name = "bench-$n"
 inputs = ["$corpus"]
 sources = "$corpus.sources.csv"
 output = "$work/out"
 cache = false
+
 TOML
+    sed -n '/^\[language\]/,$p' "$here/config.toml"
+  } > "$work/bench-$n.toml"
   for t in $threads; do
     rm -rf "$work/out/bench-$n" "$work/peer-out"
     measure "newsprism $n $t $bytes" "$bin" run --config "$work/bench-$n.toml" --threads "$t" --quiet
+    python3 - "$work/out/bench-$n/manifest.json" "$n" "$t" <<'PY'
+import json, sys
+phase = json.load(open(sys.argv[1], encoding="utf-8"))["seconds_by_phase"]
+print(f"newsprism, {sys.argv[2]} articles, {sys.argv[3]} threads: {phase['read_and_analyse']:.2f} s reading and analysing, "
+      f"{phase['statistics_and_tables']:.2f} s statistics and tables")
+PY
     measure "peer $n $t $bytes" "$peer_python" "$shared/bench/peer/pipeline.py" --input "$corpus" --out "$work/peer-out" --workers "$t"
   done
   python3 - "$corpus.truth.csv" "$work/out/bench-$n/articles.csv" <<'PY'
