@@ -31,23 +31,103 @@ pub struct Stage<'a> {
     pub cache_out: Option<&'a CacheWriter>,
 }
 
-/// One row of `articles.csv`, plus the article's topic hits.
+/// One row of `articles.csv`, plus the article's topic hits. Rows stay in memory until the
+/// tables are sorted and written, one per article, so the eight text fields share one
+/// allocation (about half the memory of eight strings).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleRow {
-    pub id: String,
-    pub source: String,
-    pub outlet: String,
-    pub country: String,
-    pub published: String,
-    pub url: String,
-    pub title: String,
+    /// id, source, outlet, country, published, url, title, declared language, back to back
+    fields: Box<str>,
+    /// where each field ends in `fields`
+    ends: [u32; 8],
     pub language: &'static str,
     pub language_confidence: f64,
-    pub declared_language: String,
     pub words: u64,
     pub terms: u64,
     /// (topic index, hits) for the topics with at least one hit.
     pub topic_hits: Vec<(usize, u32)>,
+}
+
+/// The text fields of an [`ArticleRow`].
+pub struct ArticleFields<'a> {
+    pub id: &'a str,
+    pub source: &'a str,
+    pub outlet: &'a str,
+    pub country: &'a str,
+    pub published: &'a str,
+    pub url: &'a str,
+    pub title: &'a str,
+    pub declared_language: &'a str,
+}
+
+impl ArticleRow {
+    pub fn new(
+        text: ArticleFields,
+        language: &'static str,
+        language_confidence: f64,
+        words: u64,
+        terms: u64,
+        topic_hits: Vec<(usize, u32)>,
+    ) -> ArticleRow {
+        let parts = [
+            text.id,
+            text.source,
+            text.outlet,
+            text.country,
+            text.published,
+            text.url,
+            text.title,
+            text.declared_language,
+        ];
+        let mut fields = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0u32; 8];
+        for (end, part) in ends.iter_mut().zip(parts) {
+            fields.push_str(part);
+            // articles are at most max_article_bytes (far below 4 GB), so offsets fit in u32
+            *end = u32::try_from(fields.len()).unwrap_or(u32::MAX);
+        }
+        ArticleRow {
+            fields: fields.into(),
+            ends,
+            language,
+            language_confidence,
+            words,
+            terms,
+            topic_hits,
+        }
+    }
+
+    fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.fields
+            .get(start..self.ends[i] as usize)
+            .unwrap_or_default()
+    }
+
+    pub fn id(&self) -> &str {
+        self.field(0)
+    }
+    pub fn source(&self) -> &str {
+        self.field(1)
+    }
+    pub fn outlet(&self) -> &str {
+        self.field(2)
+    }
+    pub fn country(&self) -> &str {
+        self.field(3)
+    }
+    pub fn published(&self) -> &str {
+        self.field(4)
+    }
+    pub fn url(&self) -> &str {
+        self.field(5)
+    }
+    pub fn title(&self) -> &str {
+        self.field(6)
+    }
+    pub fn declared_language(&self) -> &str {
+        self.field(7)
+    }
 }
 
 /// Terms and surface forms, stored once per worker and referred to by id in the count maps:
@@ -468,21 +548,23 @@ impl<'a> Stage<'a> {
             None => group.add_tally(tally),
         }
 
-        counts.articles.push(ArticleRow {
-            id,
-            source,
-            outlet,
-            country,
-            published,
-            url,
-            title,
+        counts.articles.push(ArticleRow::new(
+            ArticleFields {
+                id: &id,
+                source: &source,
+                outlet: &outlet,
+                country: &country,
+                published: &published,
+                url: &url,
+                title: &title,
+                declared_language: &declared_language,
+            },
             language,
-            language_confidence: confidence,
-            declared_language,
+            confidence,
             words,
             terms,
-            topic_hits: hits,
-        });
+            hits,
+        ));
     }
 
     /// Runs the analyzer chain and the topic matcher over an article; the result is
@@ -777,7 +859,7 @@ mod tests {
         assert_eq!(sanction.surfaces, [(sanctions, 200)]);
         // "New", "sanctions", "were", "announced", … : 12 words, 'by the on were' are stopwords
         assert_eq!(
-            seq.articles.iter().find(|a| a.id == "a0").unwrap().words,
+            seq.articles.iter().find(|a| a.id() == "a0").unwrap().words,
             12
         );
         assert_eq!(wire.languages[&"en"], 200);

@@ -105,7 +105,7 @@ pub fn tables(
         mut rejected,
         ..
     } = counts;
-    articles.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.source.cmp(&b.source)));
+    articles.sort_by(|a, b| a.id().cmp(b.id()).then_with(|| a.source().cmp(b.source())));
     rejected.sort();
     let mut groups: Vec<(Vec<String>, GroupCounts)> = groups.into_iter().collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
@@ -114,8 +114,8 @@ pub fn tables(
         .iter()
         .flat_map(|a| {
             a.topic_hits.iter().map(|&(t, hits)| ArticleTopicRow {
-                article_id: a.id.clone(),
-                source: a.source.clone(),
+                article_id: a.id().to_string(),
+                source: a.source().to_string(),
                 topic: topics[t].id.clone(),
                 kind: topics[t].kind.as_str(),
                 hits: u64::from(hits),

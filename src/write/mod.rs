@@ -43,44 +43,35 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
             .collect()
     };
 
-    let a = &t.articles;
-    write(
-        dir,
-        "articles.csv",
+    write_in_chunks(dir, "articles.csv", &t.articles, |a| {
         vec![
-            text("article_id", a.iter().map(|r| r.id.as_str())),
-            text("source", a.iter().map(|r| r.source.as_str())),
-            text("outlet", a.iter().map(|r| r.outlet.as_str())),
-            text("country", a.iter().map(|r| r.country.as_str())),
-            text("published", a.iter().map(|r| r.published.as_str())),
-            text("url", a.iter().map(|r| r.url.as_str())),
-            text("title", a.iter().map(|r| r.title.as_str())),
+            text("article_id", a.iter().map(|r| r.id())),
+            text("source", a.iter().map(|r| r.source())),
+            text("outlet", a.iter().map(|r| r.outlet())),
+            text("country", a.iter().map(|r| r.country())),
+            text("published", a.iter().map(|r| r.published())),
+            text("url", a.iter().map(|r| r.url())),
+            text("title", a.iter().map(|r| r.title())),
             text("language", a.iter().map(|r| r.language)),
             float(
                 "language_confidence",
                 a.iter().map(|r| round(r.language_confidence, 4)),
             ),
-            text(
-                "declared_language",
-                a.iter().map(|r| r.declared_language.as_str()),
-            ),
+            text("declared_language", a.iter().map(|r| r.declared_language())),
             count("words", a.iter().map(|r| r.words)),
             count("terms", a.iter().map(|r| r.terms)),
-        ],
-    )?;
+        ]
+    })?;
 
-    let at = &t.article_topics;
-    write(
-        dir,
-        "article_topics.csv",
+    write_in_chunks(dir, "article_topics.csv", &t.article_topics, |at| {
         vec![
             text("article_id", at.iter().map(|r| r.article_id.as_str())),
             text("source", at.iter().map(|r| r.source.as_str())),
             text("topic", at.iter().map(|r| r.topic.as_str())),
             text("kind", at.iter().map(|r| r.kind)),
             count("hits", at.iter().map(|r| r.hits)),
-        ],
-    )?;
+        ]
+    })?;
 
     let tg = &t.topics_by_group;
     let mut cols = group_cols(tg.iter().map(|r| r.group.as_slice()).collect());
@@ -263,6 +254,29 @@ fn test_pause() {
     }
 }
 
+/// Rows per polars frame for the tables with one row per article (or more): the frame
+/// copies every cell, so a whole table at once would cost memory in proportion to the corpus.
+const ROWS_PER_FRAME: usize = 20_000;
+
+/// Writes `rows` as one CSV table, [`ROWS_PER_FRAME`] rows at a time.
+fn write_in_chunks<T>(
+    dir: &Path,
+    name: &str,
+    rows: &[T],
+    columns: impl Fn(&[T]) -> Vec<Column>,
+) -> Result<()> {
+    let path = dir.join(name);
+    let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    if rows.is_empty() {
+        write_to(&mut file, &path, columns(rows), true)?;
+    }
+    for (i, chunk) in rows.chunks(ROWS_PER_FRAME).enumerate() {
+        write_to(&mut file, &path, columns(chunk), i == 0)?;
+    }
+    test_pause();
+    Ok(())
+}
+
 fn write(dir: &Path, name: &str, columns: Vec<Column>) -> Result<()> {
     let path = dir.join(name);
     let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -299,5 +313,35 @@ mod tests {
         }
         assert_eq!(spreadsheet_safe("Lavrov = Lawrow"), "Lavrov = Lawrow");
         assert_eq!(spreadsheet_safe(""), "");
+    }
+    #[test]
+    fn a_table_written_in_chunks_is_the_table_written_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<(String, f64, u64)> = (0..2 * ROWS_PER_FRAME + 7)
+            .map(|i| (format!("=row {i}"), i as f64 / 7.0, i as u64))
+            .collect();
+        let columns = |r: &[(String, f64, u64)]| {
+            vec![
+                text("name", r.iter().map(|x| x.0.as_str())),
+                float("ratio", r.iter().map(|x| x.1)),
+                count("n", r.iter().map(|x| x.2)),
+            ]
+        };
+        write_in_chunks(dir.path(), "chunked.csv", &rows, columns).unwrap();
+        write(dir.path(), "whole.csv", columns(&rows)).unwrap();
+        let chunked = std::fs::read(dir.path().join("chunked.csv")).unwrap();
+        assert_eq!(
+            chunked,
+            std::fs::read(dir.path().join("whole.csv")).unwrap()
+        );
+        assert_eq!(
+            chunked.iter().filter(|&&b| b == b'\n').count(),
+            rows.len() + 1
+        );
+        write_in_chunks(dir.path(), "empty.csv", &rows[..0], columns).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("empty.csv")).unwrap(),
+            "name,ratio,n\n"
+        );
     }
 }
