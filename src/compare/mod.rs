@@ -399,7 +399,7 @@ fn overall_display<'v>(
     let mut merged = TermCount::default();
     for (_, g) in groups {
         if let Some(tc) = g.term_counts.get(&term) {
-            for &(surface, n) in &tc.surfaces {
+            for &(surface, n) in tc.surfaces() {
                 merged.add_surface(surface, n);
             }
         }
@@ -419,7 +419,7 @@ pub fn group_label(key: &[String]) -> String {
 
 /// The most frequent surface form of a stem; ties go to the alphabetically first.
 pub fn display_form<'v>(tc: &TermCount, vocabulary: &'v Vocabulary) -> &'v str {
-    tc.surfaces
+    tc.surfaces()
         .iter()
         .map(|&(s, n)| (vocabulary.get(s), n))
         .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
@@ -463,11 +463,10 @@ mod tests {
         let mut g = GroupCounts::default();
         for (t, n) in terms {
             let id = v.intern(t);
-            let tc = TermCount {
-                count: *n,
-                articles: 1,
-                surfaces: vec![(id, *n)],
-            };
+            let mut tc = TermCount::default();
+            tc.count = *n;
+            tc.articles = 1;
+            tc.add_surface(id, *n);
             g.term_counts.insert(id, tc);
             g.terms += n;
         }
