@@ -7,7 +7,7 @@
 
 pub mod stats;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::config::{CompareSection, GroupColumn};
 use crate::count::{ArticleRow, Counts, GroupCounts, TermCount, Vocabulary};
@@ -234,6 +234,10 @@ pub struct Keyness {
     candidates: Vec<(u32, u64)>,
     min_count: u64,
     top_terms: usize,
+    /// per term id, its display form over all groups, computed the first time a group that
+    /// lacks the term writes a row for it: on a multilingual corpus half a million rows are
+    /// such absences, and each would otherwise look the term up in every group
+    overall_display: Vec<OnceLock<Option<u32>>>,
 }
 
 impl Keyness {
@@ -271,7 +275,9 @@ impl Keyness {
             b.1.cmp(&a.1)
                 .then_with(|| vocabulary.get(a.0).cmp(vocabulary.get(b.0)))
         });
+        let overall_display = (0..vocabulary.len()).map(|_| OnceLock::new()).collect();
         Keyness {
+            overall_display,
             groups,
             vocabulary,
             totals,
@@ -350,7 +356,11 @@ impl Keyness {
             });
             let display = match g.term_counts.get(&term) {
                 Some(tc) => display_form(tc, vocabulary),
-                None => overall_display(&self.groups, vocabulary, term),
+                None => {
+                    let surface = self.overall_display[term as usize]
+                        .get_or_init(|| overall_display(&self.groups, vocabulary, term));
+                    surface.map_or("", |s| vocabulary.get(s))
+                }
             };
             rows.push(KeynessRow {
                 group: key.clone(),
@@ -391,11 +401,11 @@ fn smallest_significant_absent(words_group: u64, words_rest: u64) -> u64 {
 }
 
 /// The most frequent surface form of a term over all groups (for a group that lacks it).
-fn overall_display<'v>(
+fn overall_display(
     groups: &[(Vec<String>, GroupCounts)],
-    vocabulary: &'v Vocabulary,
+    vocabulary: &Vocabulary,
     term: u32,
-) -> &'v str {
+) -> Option<u32> {
     let mut merged = TermCount::default();
     for (_, g) in groups {
         if let Some(tc) = g.term_counts.get(&term) {
@@ -404,7 +414,7 @@ fn overall_display<'v>(
             }
         }
     }
-    display_form(&merged, vocabulary)
+    display_surface(&merged, vocabulary)
 }
 
 /// A group's name as one column header: its values joined by " / ".
@@ -419,12 +429,18 @@ pub fn group_label(key: &[String]) -> String {
 
 /// The most frequent surface form of a stem; ties go to the alphabetically first.
 pub fn display_form<'v>(tc: &TermCount, vocabulary: &'v Vocabulary) -> &'v str {
+    display_surface(tc, vocabulary).map_or("", |s| vocabulary.get(s))
+}
+
+/// The id of [`display_form`].
+fn display_surface(tc: &TermCount, vocabulary: &Vocabulary) -> Option<u32> {
     tc.surfaces()
         .iter()
-        .map(|&(s, n)| (vocabulary.get(s), n))
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
-        .map(|(s, _)| s)
-        .unwrap_or("")
+        .max_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then_with(|| vocabulary.get(b.0).cmp(vocabulary.get(a.0)))
+        })
+        .map(|&(s, _)| s)
 }
 
 fn per_1k(count: u64, words: u64) -> f64 {
