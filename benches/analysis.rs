@@ -119,7 +119,16 @@ fn main() {
         best
     );
 
-    // language detection
+    // language detection; whatlang itself on whole texts for reference
+    let start = Instant::now();
+    let found = texts
+        .iter()
+        .filter(|(_, text)| whatlang::detect(text).is_some())
+        .count();
+    println!(
+        "language detection, whatlang::detect on whole texts: {:.1} µs per article ({found} detected)",
+        start.elapsed().as_secs_f64() * 1e6 / texts.len() as f64
+    );
     for (label, d) in [
         ("prefix + widen (config)", &detector),
         ("whole text", &whole_text),
