@@ -373,11 +373,6 @@ struct SurfaceTally {
 }
 
 impl ArticleTally {
-    /// Distinct terms of the article.
-    pub fn distinct_terms(&self) -> usize {
-        self.term_counts.len()
-    }
-
     /// The string form, for the cache.
     pub fn to_analysis<'v>(&self, vocabulary: &'v Vocabulary) -> Analysis<'v> {
         let term_counts = self
@@ -431,11 +426,6 @@ impl Scratch {
     /// The last article [`Stage::analyse`] analysed.
     pub fn tally(&self) -> &ArticleTally {
         &self.tally
-    }
-
-    /// The strings behind the ids of every tally so far.
-    pub fn vocabulary(&self) -> &Vocabulary {
-        &self.vocabulary
     }
 }
 
@@ -597,7 +587,7 @@ impl<'a> Stage<'a> {
     }
 
     /// Runs the analyzer chain and the topic matcher over an article; the result is
-    /// `scratch.tally()`, in ids of `scratch.vocabulary()`.
+    /// `scratch.tally()`, in ids of the scratch's vocabulary.
     pub fn analyse(&self, detection: Detection, title: &str, text: &str, scratch: &mut Scratch) {
         let analyzer = self.analyzers.get(detection.code);
         let Scratch {

@@ -190,10 +190,22 @@ mod tests {
         }
     }
 
+    /// Hits on strings; the run's path (patterns resolved to ids, matched on ids) must agree.
     fn hits(lexicon: &Lexicon, analyzers: &Analyzers, lang: &str, text: &str) -> Vec<u32> {
         let terms = analyzers.get(lang).terms(text);
         let mut hits = vec![0; lexicon.topics().len()];
         lexicon.count_hits(lang, &terms, &mut hits);
+
+        let mut ids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut id = |t: &str| {
+            let next = ids.len() as u32;
+            *ids.entry(t.to_string()).or_insert(next)
+        };
+        let resolved = lexicon.resolve(lang, &mut id);
+        let term_ids: Vec<u32> = terms.iter().map(|t| id(t)).collect();
+        let mut by_id = vec![0; lexicon.topics().len()];
+        resolved.count_hits(&term_ids, &mut by_id);
+        assert_eq!(by_id, hits, "{lang}: {text}");
         hits
     }
 

@@ -90,11 +90,16 @@ impl Analyzer {
     /// (surface = lowercase form after elision, term = its stem). Returns the number of word
     /// tokens before stopwords were dropped.
     pub fn analyze(&self, text: &str, mut sink: impl FnMut(&str, &str)) -> u64 {
-        self.words(text, |word| {
+        let mut lower = String::with_capacity(64);
+        let mut words = 0;
+        tokenizer::segment(text, |piece| {
+            words += 1;
+            let word = self.normalize(piece, &mut lower);
             if !self.is_stopword(word) {
                 sink(word, &self.stem(word));
             }
-        })
+        });
+        words
     }
 
     /// [`Analyzer::analyze`] for the hot path: each distinct word piece goes through
@@ -122,8 +127,7 @@ impl Analyzer {
                 }
                 return;
             }
-            lowercase_into(piece, &mut lower);
-            let word = strip_elision(&lower, self.elisions);
+            let word = self.normalize(piece, &mut lower);
             let value = (!self.is_stopword(word)).then(|| resolve(word, &self.stem(word)));
             if memo.map.len() < TokenMemo::<V>::CAPACITY {
                 memo.map.insert(MemoKey::new(piece), value);
@@ -135,17 +139,10 @@ impl Analyzer {
         words
     }
 
-    /// Steps 1–3 of the chain: calls `each` with every word, lowercased and without its
-    /// elision; returns how many there were.
-    fn words(&self, text: &str, mut each: impl FnMut(&str)) -> u64 {
-        let mut lower = String::with_capacity(64);
-        let mut words = 0;
-        tokenizer::segment(text, |piece| {
-            lowercase_into(piece, &mut lower);
-            words += 1;
-            each(strip_elision(&lower, self.elisions));
-        });
-        words
+    /// Steps 2–3 for one piece: lowercased into `lower`, without its elision.
+    fn normalize<'l>(&self, piece: &str, lower: &'l mut String) -> &'l str {
+        lowercase_into(piece, lower);
+        strip_elision(lower, self.elisions)
     }
 
     fn is_stopword(&self, word: &str) -> bool {
