@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: newsprism against the Python reference pipeline
-# (../shared/bench/peer), on NTREX-based corpora built by ../shared/bench/make_corpus.py.
+# Side-by-side benchmark: newsprism against the Python reference pipeline (bench/peer), on
+# corpora built from the NTREX-128 documents in tests/data/ntrex by our `make-corpus`.
+# Needs only the repository, the Rust toolchain and python3 (the peer is installed into a venv
+# from PyPI on first use).
 #
 #   bench/run.sh                      # 10k and 100k articles, 1 and 2 threads
 #   SIZES="10000" THREADS="2" bench/run.sh
@@ -12,21 +14,20 @@
 # Work files go to $BENCH_DIR (default /tmp/newsprism-bench): corpora, the peer's venv, outputs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-shared="${NEWSPRISM_SHARED:-$here/../shared}"
 work="${BENCH_DIR:-/tmp/newsprism-bench}"
 sizes="${SIZES:-10000 100000}"
 threads="${THREADS:-1 2}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/newsprism-target}"
 mkdir -p "$work"
 
-[ -f "$shared/bench/make_corpus.py" ] || { echo "no $shared/bench/make_corpus.py (set NEWSPRISM_SHARED)" >&2; exit 2; }
-(cd "$here" && cargo build --release --quiet)
+(cd "$here" && cargo build --release --quiet --bins)
 bin="$CARGO_TARGET_DIR/release/newsprism"
+make_corpus="$CARGO_TARGET_DIR/release/make-corpus"
 
 if [ ! -x "$work/peer-venv/bin/python" ]; then
   echo "setting up the peer's venv in $work/peer-venv …" >&2
   python3 -m venv "$work/peer-venv"
-  "$work/peer-venv/bin/pip" install --quiet -r "$shared/bench/peer/requirements.txt"
+  "$work/peer-venv/bin/pip" install --quiet -r "$here/bench/peer/requirements.txt"
 fi
 peer_python="$work/peer-venv/bin/python"
 
@@ -45,7 +46,7 @@ for n in $sizes; do
   corpus="$work/corpus-$n"
   if [ ! -f "$corpus.truth.csv" ]; then
     rm -rf "$corpus"
-    python3 "$shared/bench/make_corpus.py" --out "$corpus" --articles "$n" > /dev/null
+    "$make_corpus" --out "$corpus" --articles "$n" > /dev/null
     mv "$corpus/truth.csv" "$corpus.truth.csv"
     mv "$corpus/sources.csv" "$corpus.sources.csv"
   fi
@@ -72,7 +73,7 @@ phase = json.load(open(sys.argv[1], encoding="utf-8"))["seconds_by_phase"]
 print(f"newsprism, {sys.argv[2]} articles, {sys.argv[3]} threads: {phase['read_and_analyse']:.2f} s reading and analysing, "
       f"{phase['statistics_and_tables']:.2f} s statistics and tables")
 PY
-    measure "peer $n $t $bytes" "$peer_python" "$shared/bench/peer/pipeline.py" --input "$corpus" --out "$work/peer-out" --workers "$t"
+    measure "peer $n $t $bytes" "$peer_python" "$here/bench/peer/pipeline.py" --input "$corpus" --out "$work/peer-out" --workers "$t"
   done
   python3 - "$corpus.truth.csv" "$work/out/bench-$n/articles.csv" <<'PY'
 import csv, sys

@@ -4,17 +4,19 @@
 //! - language detection, in µs per article, and its agreement with the known language,
 //!   against whatlang on the whole text.
 //!
-//! Texts: the first 40 documents of each NTREX-128 language in ../shared/corpora/ntrex
-//! (set NEWSPRISM_SHARED to move it), with the shipped config.toml's topics.
+//! Texts: the 40 documents of each NTREX-128 language in tests/data/ntrex, with the shipped
+//! config.toml's topics.
 //!
 //!     cargo bench --bench analysis
 
+use std::io::Read;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use newsprism::analyze::Analyzers;
+use newsprism::article::{ArticleStep, Scratch};
 use newsprism::config::{Overrides, Settings};
-use newsprism::count::{GroupCounts, Scratch, Stage};
+use newsprism::counts::GroupCounts;
 use newsprism::ingest::Sources;
 use newsprism::language::{Detection, LanguageDetector};
 use newsprism::topics::Lexicon;
@@ -56,14 +58,13 @@ const NTREX_TO_ISO: [(&str, &str); 32] = [
 
 fn main() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let shared = std::env::var_os("NEWSPRISM_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("../shared"));
     let mut texts: Vec<(&str, String)> = Vec::new();
     for (ntrex, iso) in NTREX_TO_ISO {
-        let path = shared.join(format!("corpora/ntrex/{ntrex}.jsonl"));
-        let body =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let path = repo.join(format!("tests/data/ntrex/{ntrex}.jsonl.gz"));
+        let mut body = String::new();
+        std::fs::File::open(&path)
+            .and_then(|f| flate2::read::GzDecoder::new(f).read_to_string(&mut body))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for line in body.lines().take(40) {
             let doc: serde_json::Value = serde_json::from_str(line).unwrap();
             texts.push((iso, doc["text"].as_str().unwrap().to_string()));
@@ -84,14 +85,14 @@ fn main() {
     let detector = LanguageDetector::new(&cfg.allow, cfg.min_confidence, cfg.prefix_chars);
     let whole_text = LanguageDetector::new(&cfg.allow, cfg.min_confidence, usize::MAX);
     let sources = Sources::default();
-    let stage = Stage {
+    let step = ArticleStep {
         detector: &detector,
         analyzers: &analyzers,
         lexicon: &lexicon,
         sources: &sources,
         group_by: &settings.group_by,
         cache: None,
-        cache_out: None,
+        keep_analyses: false,
     };
 
     // analysis core: best of 5 passes; the worker state (memos, vocabulary) stays warm, as
@@ -107,7 +108,7 @@ fn main() {
                 code,
                 confidence: 1.0,
             };
-            stage.analyse(detection, "", text, &mut scratch);
+            step.analyse(detection, "", text, &mut scratch);
             group.add_tally(scratch.tally());
         }
         best = best.min(start.elapsed().as_secs_f64());

@@ -55,6 +55,12 @@ impl Default for RunSection {
     }
 }
 
+/// Bounds of `[input] max_article_bytes`: a smaller limit rejects ordinary articles; a larger
+/// one exceeds what an article row can address (32-bit offsets) and what a machine should
+/// hold for one article.
+pub const MIN_ARTICLE_BYTES: u64 = 1024;
+pub const MAX_ARTICLE_BYTES: u64 = 1 << 30;
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InputSection {
@@ -72,7 +78,49 @@ impl Default for InputSection {
     }
 }
 
-/// The name of each article field in JSONL objects and CSV headers.
+/// An article field that inputs carry. The one list of them: readers, the `.txt` header
+/// and `[input.fields]` all go through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    Outlet,
+    Country,
+    Published,
+    Url,
+    Title,
+    Text,
+    /// The language the input declares (kept beside the detected one).
+    Language,
+}
+
+impl Field {
+    pub const ALL: [Field; 8] = [
+        Field::Id,
+        Field::Outlet,
+        Field::Country,
+        Field::Published,
+        Field::Url,
+        Field::Title,
+        Field::Text,
+        Field::Language,
+    ];
+
+    /// The field's name in an input unless `[input.fields]` renames it.
+    pub fn default_name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Outlet => "outlet",
+            Field::Country => "country",
+            Field::Published => "published",
+            Field::Url => "url",
+            Field::Title => "title",
+            Field::Text => "text",
+            Field::Language => "language",
+        }
+    }
+}
+
+/// The name of each article field in JSONL objects and CSV headers (`[input.fields]`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FieldNames {
@@ -86,17 +134,38 @@ pub struct FieldNames {
     pub language: String,
 }
 
+impl FieldNames {
+    pub fn get(&self, field: Field) -> &str {
+        match field {
+            Field::Id => &self.id,
+            Field::Outlet => &self.outlet,
+            Field::Country => &self.country,
+            Field::Published => &self.published,
+            Field::Url => &self.url,
+            Field::Title => &self.title,
+            Field::Text => &self.text,
+            Field::Language => &self.language,
+        }
+    }
+
+    /// The field an input key or column names.
+    pub fn field_of(&self, key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|&f| self.get(f) == key)
+    }
+}
+
 impl Default for FieldNames {
     fn default() -> Self {
+        let name = |f: Field| f.default_name().to_string();
         FieldNames {
-            id: "id".into(),
-            outlet: "outlet".into(),
-            country: "country".into(),
-            published: "published".into(),
-            url: "url".into(),
-            title: "title".into(),
-            text: "text".into(),
-            language: "language".into(),
+            id: name(Field::Id),
+            outlet: name(Field::Outlet),
+            country: name(Field::Country),
+            published: name(Field::Published),
+            url: name(Field::Url),
+            title: name(Field::Title),
+            text: name(Field::Text),
+            language: name(Field::Language),
         }
     }
 }
@@ -349,6 +418,15 @@ impl Settings {
                 check_code(code, format!("{code} ="), format!("[text.{key}]"))?;
             }
         }
+        if !(MIN_ARTICLE_BYTES..=MAX_ARTICLE_BYTES).contains(&file.input.max_article_bytes) {
+            return Err(at(
+                "max_article_bytes",
+                format!(
+                    "[input] max_article_bytes = {} must be between {MIN_ARTICLE_BYTES} and {MAX_ARTICLE_BYTES}",
+                    file.input.max_article_bytes
+                ),
+            ));
+        }
         if file.compare.top_terms == 0 {
             return Err(at(
                 "top_terms",
@@ -582,6 +660,20 @@ mod tests {
         assert!(s.file.text.stem && s.file.text.stopwords);
         assert_eq!(s.file.compare.min_count, 5);
         assert!(s.output_dir.ends_with("output/newsprism"));
+    }
+
+    #[test]
+    fn max_article_bytes_out_of_bounds_names_key_and_line() {
+        let err =
+            resolve("[run]\ninputs = [\".\"]\n[input]\nmax_article_bytes = 100\n").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("test.toml:4:") && msg.contains("[input] max_article_bytes = 100"),
+            "{msg}"
+        );
+        let ok = resolve("[run]\ninputs = [\".\"]\n[input]\nmax_article_bytes = 1024\n");
+        assert_eq!(ok.unwrap().file.input.max_article_bytes, 1024);
     }
 
     #[test]

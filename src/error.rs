@@ -42,3 +42,23 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Panics at `place` when the environment variable `NEWSPRISM_TEST_PANIC` names it: how the
+/// tests reach the code that turns a panic in the reader, a worker or the table writer into a
+/// clean exit 1 (no input is known to cause one). Read once per reader, worker or run.
+pub fn panic_if_testing(place: &str) {
+    if std::env::var_os("NEWSPRISM_TEST_PANIC").is_some_and(|v| v == place) {
+        panic!("NEWSPRISM_TEST_PANIC={place}");
+    }
+}
+
+/// The message of a caught panic, for the error that replaces it.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "no message".to_string()
+    }
+}

@@ -13,7 +13,28 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A panic is a bug, never a verdict on the input; it still ends the run like any other
+    // failure (exit 1, a message, the previous output untouched: unwinding drops the staging
+    // folder), not with Rust's exit 101.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli)));
+    let result = outcome.unwrap_or_else(|payload| {
+        Err(Error::Run(format!(
+            "internal error: {}; nothing was written and the previous output is unchanged. \
+             Please report this with the command and the input that caused it",
+            newsprism::error::panic_message(payload.as_ref())
+        )))
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("newsprism: {err}");
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), Error> {
+    match cli.command {
         Command::Run {
             config,
             inputs,
@@ -29,13 +50,6 @@ fn main() -> ExitCode {
             },
         ),
         Command::Check { config } => check(&config),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("newsprism: {err}");
-            ExitCode::from(err.exit_code() as u8)
-        }
     }
 }
 
@@ -44,6 +58,10 @@ fn main() -> ExitCode {
 fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> Result<(), Error> {
     let settings = Settings::load(config, &overrides)?;
     let summary = pipeline::run(&settings, &options)?;
+    // said even with --quiet: a nightly log must show them
+    for warning in &summary.warnings {
+        eprintln!("newsprism: warning: {warning}");
+    }
     if summary.accounting.files_discovered == 0 {
         let inputs: Vec<String> = settings
             .inputs

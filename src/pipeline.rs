@@ -8,13 +8,15 @@ use std::sync::mpsc::sync_channel;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::analyze::Analyzers;
-use crate::cache::{self, CacheReader, CacheWriter};
+use crate::article::ArticleStep;
+use crate::cache::{self, CacheReader, CacheWriter, Opened};
 use crate::compare;
-use crate::config::Settings;
-use crate::count::{self, Stage};
+use crate::config::{ConfigFile, Settings};
+use crate::count;
+use crate::counts::Counts;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Format, IngestOptions, Record, Scope, Sources};
 use crate::language::LanguageDetector;
@@ -38,6 +40,8 @@ pub struct Summary {
     pub cache: CacheUse,
     pub seconds: f64,
     pub languages: BTreeMap<String, u64>,
+    /// Things to say about the run (e.g. an unusable cache), also in the manifest.
+    pub warnings: Vec<String>,
 }
 
 /// How many articles the previous run's cache spared from analysis.
@@ -87,23 +91,11 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let started = Instant::now();
     let started_at = SystemTime::now();
     let cfg = &settings.file;
-
-    let analyzers = Analyzers::new(&cfg.text);
-    let lexicon = Lexicon::compile(&cfg.topics, &analyzers)?;
-    let detector = LanguageDetector::new(
-        &cfg.language.allow,
-        cfg.language.min_confidence,
-        cfg.language.prefix_chars,
-    );
-    let sources = match &settings.sources {
-        Some(path) => Sources::load(path)?,
-        None => Sources::default(),
-    };
+    let tools = Tools::build(settings)?;
     // locked from the start, so a second run refuses at once rather than after its analysis
     let staging = write::Staging::new(&settings.output_dir)?;
     let exclude: Vec<PathBuf> = settings.sources.iter().cloned().collect();
     let (files, walk_rejections) = ingest::discover(&settings.inputs, &exclude);
-
     let threads = options
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -111,42 +103,207 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Run(format!("cannot start {threads} worker threads: {e}")))?;
+    let cache = RunCache::open(cfg, &staging)?;
 
-    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
-    let bar = progress_bar(total_bytes, options.quiet);
-    let bytes_read = AtomicU64::new(0);
-    let records_done = AtomicU64::new(0);
-    let fingerprints = cache::Fingerprints::of(cfg);
-    let previous = if cfg.run.cache {
-        staging
-            .previous()
-            .and_then(|dir| CacheReader::open(dir, &fingerprints))
-    } else {
-        None
-    };
-    let cache_out = if cfg.run.cache {
-        Some(CacheWriter::create(staging.dir()).map_err(|e| Error::io(staging.dir(), e))?)
-    } else {
-        None
-    };
-    let stage = Stage {
-        detector: &detector,
-        analyzers: &analyzers,
-        lexicon: &lexicon,
-        sources: &sources,
+    let step = ArticleStep {
+        detector: &tools.detector,
+        analyzers: &tools.analyzers,
+        lexicon: &tools.lexicon,
+        sources: &tools.sources,
         group_by: &settings.group_by,
-        cache: previous.as_ref(),
-        cache_out: cache_out.as_ref(),
+        cache: cache.previous.as_ref(),
+        keep_analyses: cache.writer.is_some(),
     };
     let ingest_options = IngestOptions {
         fields: &cfg.input.fields,
         max_article_bytes: cfg.input.max_article_bytes,
     };
+    let (mut counts, reports) = analyse_inputs(
+        &step,
+        cache.writer.as_ref(),
+        &files,
+        &ingest_options,
+        &pool,
+        options.quiet,
+    )?;
+    let analysed_after = started.elapsed().as_secs_f64();
+    let mut warnings = cache.warnings.clone();
+    let cache_report = cache.finish(&staging, &counts)?;
+    let accounting = account(&files, &walk_rejections, &reports, &counts);
+    counts.rejected.extend(walk_rejections);
+    let mut languages: BTreeMap<String, u64> = BTreeMap::new();
+    for a in &counts.articles {
+        *languages.entry(a.language.to_string()).or_default() += 1;
+    }
+    let tables = compare::tables(
+        counts,
+        tools.lexicon.topics(),
+        &settings.group_by,
+        &cfg.compare,
+    );
+    crate::error::panic_if_testing("tables");
+    // the tables' own parallel parts use the run's --threads as well
+    pool.install(|| write::write_tables(staging.dir(), &tables))?;
+    let seconds = started.elapsed().as_secs_f64();
+    warnings.sort();
+    let manifest = Manifest {
+        newsprism_version: crate::VERSION,
+        config_file: settings
+            .config_path
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        config: cfg,
+        inputs: &reports,
+        counts: ManifestCounts::of(&accounting),
+        languages: &languages,
+        cache: cache_report,
+        analysis: ManifestAnalysis {
+            stopwords: cfg.text.stopwords,
+            stem: cfg.text.stem,
+            stemmer_panics: tools.analyzers.stemmer_panics(),
+            by_language: tools
+                .analyzers
+                .describe(languages.keys().map(String::as_str)),
+        },
+        warnings: &warnings,
+        tables: write::TABLE_FILES,
+        started: rfc3339(started_at),
+        finished: rfc3339(SystemTime::now()),
+        seconds: millis(seconds),
+        seconds_by_phase: Phases {
+            read_and_analyse: millis(analysed_after),
+            statistics_and_tables: millis(seconds - analysed_after),
+        },
+    };
+    write::write_manifest(staging.dir(), &manifest)?;
+    let output_dir = staging.commit()?;
 
-    let (mut counts, reports) = std::thread::scope(|scope| {
+    Ok(Summary {
+        output_dir,
+        accounting,
+        cache: CacheUse {
+            whole: manifest.cache.articles_reused,
+            language_only: manifest.cache.articles_language_reused,
+        },
+        seconds,
+        languages,
+        warnings,
+    })
+}
+
+/// What the per-article step needs, built from the settings once per run.
+struct Tools {
+    analyzers: Analyzers,
+    lexicon: Lexicon,
+    detector: LanguageDetector,
+    sources: Sources,
+}
+
+impl Tools {
+    fn build(settings: &Settings) -> Result<Tools> {
+        let cfg = &settings.file;
+        let analyzers = Analyzers::new(&cfg.text);
+        let lexicon = Lexicon::compile(&cfg.topics, &analyzers)?;
+        let detector = LanguageDetector::new(
+            &cfg.language.allow,
+            cfg.language.min_confidence,
+            cfg.language.prefix_chars,
+        );
+        let sources = match &settings.sources {
+            Some(path) => Sources::load(path)?,
+            None => Sources::default(),
+        };
+        Ok(Tools {
+            analyzers,
+            lexicon,
+            detector,
+            sources,
+        })
+    }
+}
+
+/// The previous run's cache to read, this run's to write, and what to say about them.
+struct RunCache {
+    enabled: bool,
+    fingerprints: cache::Fingerprints,
+    previous: Option<CacheReader>,
+    writer: Option<CacheWriter>,
+    warnings: Vec<String>,
+}
+
+impl RunCache {
+    fn open(cfg: &ConfigFile, staging: &write::Staging) -> Result<RunCache> {
+        let fingerprints = cache::Fingerprints::of(cfg);
+        let mut warnings = Vec::new();
+        let mut previous = None;
+        if cfg.run.cache {
+            let opened = staging
+                .previous()
+                .map_or(Opened::Absent, |dir| CacheReader::open(dir, &fingerprints));
+            match opened {
+                Opened::Usable { reader, problems } => {
+                    warnings.extend(problems.into_iter().map(|p| {
+                        format!("cache partly unusable: {p}; those articles are analysed anew")
+                    }));
+                    previous = Some(reader);
+                }
+                Opened::Unusable(reason) => {
+                    warnings.push(format!("cache unusable: {reason}; full run"))
+                }
+                Opened::Absent | Opened::Outdated => {}
+            }
+        }
+        let writer = if cfg.run.cache {
+            Some(CacheWriter::create(staging.dir()).map_err(|e| Error::io(staging.dir(), e))?)
+        } else {
+            None
+        };
+        Ok(RunCache {
+            enabled: cfg.run.cache,
+            fingerprints,
+            previous,
+            writer,
+            warnings,
+        })
+    }
+
+    /// Seals this run's cache (its header makes it valid) and reports what was reused.
+    fn finish(self, staging: &write::Staging, counts: &Counts) -> Result<ManifestCache> {
+        if let Some(writer) = self.writer {
+            writer
+                .finish(&self.fingerprints)
+                .map_err(|e| Error::io(&staging.dir().join(cache::FOLDER), e))?;
+        }
+        Ok(ManifestCache {
+            enabled: self.enabled,
+            articles_reused: counts.from_cache,
+            articles_language_reused: counts.language_from_cache,
+            fingerprints: self.fingerprints,
+        })
+    }
+}
+
+/// The parallel stage: a reader thread streams batches of records from `files` to the
+/// workers of `pool`, which run the per-article step and fold the counts.
+fn analyse_inputs(
+    step: &ArticleStep,
+    cache_out: Option<&CacheWriter>,
+    files: &[ingest::InputFile],
+    ingest_options: &IngestOptions,
+    pool: &rayon::ThreadPool,
+    quiet: bool,
+) -> Result<(Counts, Vec<ingest::FileReport>)> {
+    let started = Instant::now();
+    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
+    let bar = progress_bar(total_bytes, quiet);
+    let bytes_read = AtomicU64::new(0);
+    let records_done = AtomicU64::new(0);
+    let threads = pool.current_num_threads();
+    let (counts, reports) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Vec<Record>>(threads * 4);
         let reader = scope.spawn(|| {
-            let reports = ingest::read_all(&files, &ingest_options, &bytes_read, &mut |batch| {
+            crate::error::panic_if_testing("reader");
+            let reports = ingest::read_all(files, ingest_options, &bytes_read, &mut |batch| {
                 // the workers stopping early (a panic) shows up at join; nothing to do here
                 let _ = tx.send(batch);
             });
@@ -162,32 +319,35 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
             let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
             bar.set_message(format!("{done} articles, {rate:.0}/s"));
         };
-        let counts = pool.install(|| count::count(&stage, rx.into_iter(), &progress));
-        let reports = reader.join().expect("the reader thread does not panic");
-        (counts, reports)
+        let counts = pool.install(|| count::count(step, cache_out, rx.into_iter(), &progress));
+        (counts, reader.join())
     });
     bar.finish_and_clear();
-    let analysed_after = started.elapsed().as_secs_f64();
-    if let Some(writer) = cache_out {
-        writer
-            .finish(&fingerprints)
-            .map_err(|e| Error::io(&staging.dir().join(cache::FOLDER), e))?;
-    }
-    let reuse = CacheUse {
-        whole: counts.from_cache,
-        language_only: counts.language_from_cache,
-    };
-    let unread_paths: BTreeSet<&str> = walk_rejections.iter().map(|r| r.file.as_str()).collect();
-    let files_discovered = (files.len() + unread_paths.len()) as u64;
-    counts.rejected.extend(walk_rejections);
+    let reports = reports.map_err(|panic| {
+        Error::Run(format!(
+            "internal error: the input reader stopped ({}); nothing was written and the previous output is unchanged",
+            crate::error::panic_message(panic.as_ref())
+        ))
+    })?;
+    Ok((counts, reports))
+}
 
+/// Where every file and article went.
+fn account(
+    files: &[ingest::InputFile],
+    walk_rejections: &[ingest::Rejection],
+    reports: &[ingest::FileReport],
+    counts: &Counts,
+) -> Accounting {
+    let unread_paths: BTreeSet<&str> = walk_rejections.iter().map(|r| r.file.as_str()).collect();
     let accounting = Accounting {
-        files_discovered,
+        files_discovered: (files.len() + unread_paths.len()) as u64,
         files_analysed: reports.iter().filter(|r| r.articles > 0).count() as u64,
         articles_analysed: counts.articles.len() as u64,
         articles_rejected: counts
             .rejected
             .iter()
+            .chain(walk_rejections)
             .filter(|r| r.scope == Scope::Article)
             .count() as u64,
     };
@@ -195,69 +355,81 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         accounting.articles_analysed,
         reports.iter().map(|r| r.articles).sum::<u64>()
     );
-    let mut languages: BTreeMap<String, u64> = BTreeMap::new();
-    for a in &counts.articles {
-        *languages.entry(a.language.to_string()).or_default() += 1;
+    accounting
+}
+
+/// `manifest.json`: what a run read, how, and what it made of it.
+#[derive(Serialize)]
+struct Manifest<'a> {
+    newsprism_version: &'static str,
+    config_file: Option<String>,
+    config: &'a ConfigFile,
+    inputs: &'a [ingest::FileReport],
+    counts: ManifestCounts,
+    languages: &'a BTreeMap<String, u64>,
+    cache: ManifestCache,
+    analysis: ManifestAnalysis,
+    /// Things a researcher should know about this run (e.g. an unusable cache).
+    warnings: &'a [String],
+    tables: [&'static str; 8],
+    started: String,
+    finished: String,
+    seconds: f64,
+    /// Where a nightly run's time went: the parallel stage (reading, detection, analysis,
+    /// counting), then merging, statistics and writing the tables.
+    seconds_by_phase: Phases,
+}
+
+#[derive(Serialize)]
+struct ManifestCounts {
+    files: Tally,
+    articles: Tally,
+}
+
+#[derive(Serialize)]
+struct Tally {
+    discovered: u64,
+    analysed: u64,
+    rejected: u64,
+}
+
+impl ManifestCounts {
+    fn of(a: &Accounting) -> ManifestCounts {
+        ManifestCounts {
+            files: Tally {
+                discovered: a.files_discovered,
+                analysed: a.files_analysed,
+                rejected: a.files_rejected(),
+            },
+            articles: Tally {
+                discovered: a.articles_discovered(),
+                analysed: a.articles_analysed,
+                rejected: a.articles_rejected,
+            },
+        }
     }
-    let tables = compare::tables(counts, lexicon.topics(), &settings.group_by, &cfg.compare);
+}
 
-    // the tables' own parallel parts use the run's --threads as well
-    pool.install(|| write::write_tables(staging.dir(), &tables))?;
-    let seconds = started.elapsed().as_secs_f64();
-    let manifest = json!({
-        "newsprism_version": crate::VERSION,
-        "config_file": settings.config_path.as_ref().map(|p| p.display().to_string()),
-        "config": cfg,
-        "inputs": reports.iter().map(|r| json!({
-            "file": r.file, "size": r.size, "sha256": r.sha256, "articles": r.articles,
-            "rejected_articles": r.rejected_articles, "file_problems": r.file_problems,
-        })).collect::<Vec<_>>(),
-        "counts": {
-            "files": {
-                "discovered": accounting.files_discovered,
-                "analysed": accounting.files_analysed,
-                "rejected": accounting.files_rejected(),
-            },
-            "articles": {
-                "discovered": accounting.articles_discovered(),
-                "analysed": accounting.articles_analysed,
-                "rejected": accounting.articles_rejected,
-            },
-        },
-        "languages": languages,
-        "cache": {
-            "enabled": cfg.run.cache,
-            "articles_reused": reuse.whole,
-            "articles_language_reused": reuse.language_only,
-            "fingerprints": fingerprints,
-        },
-        "analysis": {
-            "stopwords": cfg.text.stopwords,
-            "stem": cfg.text.stem,
-            "stemmer_panics": analyzers.stemmer_panics(),
-            "by_language": analyzers.describe(languages.keys().map(String::as_str)),
-        },
-        "tables": write::TABLE_FILES,
-        "started": rfc3339(started_at),
-        "finished": rfc3339(SystemTime::now()),
-        "seconds": millis(seconds),
-        // where a nightly run's time went: the parallel stage (reading, detection, analysis,
-        // counting), then merging, statistics and writing the tables
-        "seconds_by_phase": {
-            "read_and_analyse": millis(analysed_after),
-            "statistics_and_tables": millis(seconds - analysed_after),
-        },
-    });
-    write::write_manifest(staging.dir(), &manifest)?;
-    let output_dir = staging.commit()?;
+#[derive(Serialize)]
+struct ManifestCache {
+    enabled: bool,
+    articles_reused: u64,
+    articles_language_reused: u64,
+    fingerprints: cache::Fingerprints,
+}
 
-    Ok(Summary {
-        output_dir,
-        accounting,
-        cache: reuse,
-        seconds,
-        languages,
-    })
+#[derive(Serialize)]
+struct ManifestAnalysis {
+    stopwords: bool,
+    stem: bool,
+    stemmer_panics: u64,
+    by_language: BTreeMap<String, crate::analyze::AnalyzerInfo>,
+}
+
+#[derive(Serialize)]
+struct Phases {
+    read_and_analyse: f64,
+    statistics_and_tables: f64,
 }
 
 /// Validates the config, the topic lexicon and the inputs without analysing anything.

@@ -103,8 +103,10 @@ impl Lexicon {
         &self.topics
     }
 
-    /// Adds the hits of each topic in `terms` (an article's term sequence) to `hits`.
-    pub fn count_hits(&self, language: &str, terms: &[String], hits: &mut [u32]) {
+    /// Adds the hits of each topic in `terms` (an article's term sequence) to `hits`: the
+    /// string form that the tests check [`Lexicon::resolve`]'s id form against.
+    #[cfg(test)]
+    fn count_hits(&self, language: &str, terms: &[String], hits: &mut [u32]) {
         if let Some(patterns) = self.by_language.get(language) {
             patterns.count_hits(terms, hits);
         }

@@ -4,15 +4,18 @@
 //! CI runs proptest's default 256 cases per property (a few seconds). For a longer hunt:
 //! `PROPTEST_CASES=20000 cargo test --release --test fuzz`.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::OnceLock;
 
 use newsprism::analyze::Analyzers;
-use newsprism::config::{FieldNames, TextSection, TopicKind, TopicSpec};
-use newsprism::ingest::{self, IngestOptions, Record};
-use newsprism::language::{self, LanguageDetector};
+use newsprism::article::{ArticleStep, Scratch};
+use newsprism::cache::CacheReader;
+use newsprism::config::{FieldNames, GroupColumn, TextSection, TopicKind, TopicSpec};
+use newsprism::count;
+use newsprism::ingest::{self, IngestOptions, Record, Sources};
+use newsprism::language::{self, Detection, LanguageDetector};
 use newsprism::topics::Lexicon;
 use proptest::prelude::*;
 
@@ -20,6 +23,21 @@ struct Chain {
     analyzers: Analyzers,
     lexicon: Lexicon,
     detector: LanguageDetector,
+    sources: Sources,
+}
+
+impl Chain {
+    fn step<'a>(&'a self, cache: Option<&'a CacheReader>) -> ArticleStep<'a> {
+        ArticleStep {
+            detector: &self.detector,
+            analyzers: &self.analyzers,
+            lexicon: &self.lexicon,
+            sources: &self.sources,
+            group_by: &[GroupColumn::Outlet, GroupColumn::Language],
+            cache,
+            keep_analyses: cache.is_some(),
+        }
+    }
 }
 
 fn chain() -> &'static Chain {
@@ -45,6 +63,7 @@ fn chain() -> &'static Chain {
             analyzers,
             lexicon,
             detector: LanguageDetector::new(&[], 0.0, 200),
+            sources: Sources::default(),
         }
     })
 }
@@ -79,23 +98,25 @@ fn ingest_and_analyse(dir: &Path, name: &str, bytes: &[u8]) {
         !records.is_empty(),
         "a file read must yield articles or rejections"
     );
+    // the production path: the parallel stage's worker running the per-article step
     let c = chain();
-    for record in records {
-        match record {
-            Record::Article(a) => {
-                assert!(!a.text.trim().is_empty());
-                let detected = c.detector.detect(&a.title, &a.text);
-                let mut terms = Vec::new();
-                let words = c
-                    .analyzers
-                    .get(detected.code)
-                    .analyze(&a.text, |_, t| terms.push(t.to_string()));
-                assert!(words >= terms.len() as u64);
-                let mut hits = vec![0; c.lexicon.topics().len()];
-                c.lexicon.count_hits(detected.code, &terms, &mut hits);
-            }
-            Record::Rejected(r) => assert!(!r.reason.is_empty()),
+    let expected_articles = records
+        .iter()
+        .filter(|r| matches!(r, Record::Article(_)))
+        .count();
+    for r in &records {
+        if let Record::Rejected(r) = r {
+            assert!(!r.reason.is_empty());
         }
+    }
+    let counts = count::count_sequential(&c.step(None), None, records.into_iter());
+    assert_eq!(counts.articles.len(), expected_articles);
+    let grouped: u64 = counts.groups.values().map(|g| g.articles).sum();
+    assert_eq!(grouped, expected_articles as u64);
+    for g in counts.groups.values() {
+        assert!(g.words >= g.terms);
+        let counted: u64 = g.term_counts.values().map(|t| t.count).sum();
+        assert_eq!(counted, g.terms);
     }
     std::fs::remove_file(path).unwrap();
 }
@@ -104,16 +125,14 @@ fn ingest_and_analyse(dir: &Path, name: &str, bytes: &[u8]) {
 fn real_lines() -> &'static Vec<String> {
     static LINES: OnceLock<Vec<String>> = OnceLock::new();
     LINES.get_or_init(|| {
-        let shared = std::env::var_os("NEWSPRISM_SHARED")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+        let ntrex = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ntrex");
         let mut lines = Vec::new();
-        for lang in ["fra", "rus", "ukr", "ell", "jpn", "arb", "hin", "tha"] {
-            let Ok(text) =
-                std::fs::read_to_string(shared.join(format!("corpora/ntrex/{lang}.jsonl")))
-            else {
-                continue;
-            };
+        for lang in ["fra", "rus", "ukr", "ell", "jpn", "arb", "hin", "zho-CN"] {
+            let path = ntrex.join(format!("{lang}.jsonl.gz"));
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+                .read_to_string(&mut text)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let doc: serde_json::Value =
                 serde_json::from_str(text.lines().next().unwrap()).unwrap();
             let body: String = doc["text"].as_str().unwrap().chars().take(1500).collect();
@@ -122,10 +141,7 @@ fn real_lines() -> &'static Vec<String> {
                     .to_string(),
             );
         }
-        assert!(
-            lines.len() >= 6,
-            "NTREX corpora not found beside the checkout"
-        );
+        assert_eq!(lines.len(), 8);
         lines
     })
 }
@@ -230,12 +246,20 @@ proptest! {
     #[test]
     fn any_text_in_any_language_analyses(text in any::<String>(), lang in prop::sample::select(language::known_codes())) {
         let c = chain();
-        let mut terms = Vec::new();
-        let words = c.analyzers.get(lang).analyze(&text, |surface, term| {
-            assert!(!surface.is_empty() && !term.is_empty());
-            terms.push(term.to_string());
-        });
-        prop_assert!(words >= terms.len() as u64);
+        let step = c.step(None);
+        let mut scratch = Scratch::default();
+        step.analyse(Detection { code: lang, confidence: 1.0 }, "", &text, &mut scratch);
+        let tally = scratch.tally();
+        prop_assert!(tally.words >= tally.terms);
+        let record = tally.to_record(scratch.vocabulary());
+        let mut counted = 0;
+        for t in &record.term_counts {
+            prop_assert!(!t.term.is_empty());
+            prop_assert!(t.surfaces.iter().all(|(s, n)| !s.is_empty() && *n > 0));
+            prop_assert_eq!(t.surfaces.iter().map(|(_, n)| n).sum::<u64>(), t.count);
+            counted += t.count;
+        }
+        prop_assert_eq!(counted, tally.terms);
         c.detector.detect("", &text);
     }
 }

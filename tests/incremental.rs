@@ -86,7 +86,7 @@ fn a_rerun_with_new_articles_analyses_only_those_and_matches_a_full_run() {
     let text = std::fs::read_to_string(&first_file).unwrap();
     std::fs::write(
         &first_file,
-        text.replacen("\"text\": \"", "\"text\": \"Corrected. ", 1),
+        text.replacen("\"text\":\"", "\"text\":\"Corrected. ", 1),
     )
     .unwrap();
     let second = run(&config, &nightly);

@@ -1,5 +1,5 @@
-//! End-to-end runs on real news text: corpora built from NTREX-128 (../shared/corpora/ntrex)
-//! by ../shared/bench/make_corpus.py, whose truth.csv gives each article's language.
+//! End-to-end runs on real news text: corpora built from NTREX-128 (tests/data/ntrex) by the
+//! repository's make-corpus, whose truth.csv gives each article's language.
 
 mod common;
 

@@ -89,7 +89,7 @@ impl Analyzer {
     /// Runs the chain over `text`, calling `sink(surface, term)` for each counted token
     /// (surface = lowercase form after elision, term = its stem). Returns the number of word
     /// tokens before stopwords were dropped.
-    pub fn analyze(&self, text: &str, mut sink: impl FnMut(&str, &str)) -> u64 {
+    fn analyze(&self, text: &str, mut sink: impl FnMut(&str, &str)) -> u64 {
         let mut lower = String::with_capacity(64);
         let mut words = 0;
         tokenizer::segment(text, |piece| {

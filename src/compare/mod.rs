@@ -9,10 +9,12 @@ pub mod stats;
 
 use std::sync::{Arc, OnceLock};
 
+use crate::article::ArticleRow;
 use crate::config::{CompareSection, GroupColumn};
-use crate::count::{ArticleRow, Counts, GroupCounts, TermCount, Vocabulary};
+use crate::counts::{Counts, GroupCounts, TermCount};
 use crate::ingest::Rejection;
 use crate::topics::Topic;
+use crate::vocabulary::Vocabulary;
 
 pub struct ArticleTopicRow {
     pub article_id: String,
@@ -75,7 +77,10 @@ pub struct LanguageRow {
 
 /// `topic_comparison.csv`: one row per topic, one column per group.
 pub struct TopicComparison {
+    /// One per group: its label ([`group_label`]).
     pub columns: Vec<String>,
+    /// The group key behind each column, to name them in an error.
+    pub keys: Vec<Vec<String>>,
     pub rows: Vec<(String, Vec<f64>)>,
 }
 
@@ -202,6 +207,7 @@ pub fn tables(
         topics_by_group,
         topic_comparison: TopicComparison {
             columns: groups.iter().map(|(k, _)| group_label(k)).collect(),
+            keys: groups.iter().map(|(k, _)| k.clone()).collect(),
             rows: comparison_rows,
         },
         terms_by_group,

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
-use crate::config::FieldNames;
+use crate::config::{Field, FieldNames};
 pub use sources::Sources;
 
 /// An article as read, before any analysis. Missing fields are empty strings.
@@ -104,6 +104,32 @@ pub enum Record {
 }
 
 impl RawArticle {
+    /// Where the value of `field` goes (the id: see [`RawArticle::set_id`]).
+    pub fn field_mut(&mut self, field: Field) -> &mut String {
+        match field {
+            Field::Id => &mut self.id,
+            Field::Outlet => &mut self.outlet,
+            Field::Country => &mut self.country,
+            Field::Published => &mut self.published,
+            Field::Url => &mut self.url,
+            Field::Title => &mut self.title,
+            Field::Text => &mut self.text,
+            Field::Language => &mut self.declared_language,
+        }
+    }
+
+    /// Sets a field from the input; an id the input gives must be unique per outlet, an empty
+    /// one leaves the id made from the source.
+    pub fn set(&mut self, field: Field, value: String) {
+        if field == Field::Id {
+            if value.is_empty() {
+                return;
+            }
+            self.id_from_input = true;
+        }
+        *self.field_mut(field) = value;
+    }
+
     /// The line of `source` (`file:line`), if it has one.
     pub fn line(&self) -> Option<u64> {
         self.source
@@ -132,7 +158,7 @@ pub struct InputFile {
 }
 
 /// What reading one file amounted to, for the manifest.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct FileReport {
     pub file: String,
     pub size: u64,
@@ -419,7 +445,7 @@ fn read_file(
     // Hash what the parser did not consume (the rest of a broken file), so the digest is
     // always of the whole file.
     let _ = io::copy(&mut raw, &mut io::sink());
-    hex(&raw.hasher.finalize())
+    crate::hex(&raw.hasher.finalize())
 }
 
 /// Parses `bytes` as one file, collecting its records: the readers' tests share this.
@@ -479,10 +505,6 @@ impl Read for Hashing<'_> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The first 80 characters of a record, on one line, for `rejected.csv`.
 fn excerpt(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(400)]);
@@ -520,53 +542,37 @@ fn as_text(bytes: &[u8], max: u64) -> Result<&str, String> {
 /// Fills a [`RawArticle`] from named values; shared by the JSONL and CSV readers.
 #[derive(Default)]
 struct FieldValues {
-    values: [Option<String>; 8],
+    /// By [`Field`], in [`Field::ALL`] order.
+    values: [Option<String>; Field::ALL.len()],
 }
 
-const FIELD_COUNT: usize = 8;
-
 impl FieldValues {
-    /// Which article field a key or column name maps to.
+    /// Where the value of a key or column name goes, if anywhere.
     fn slot(names: &FieldNames, key: &str) -> Option<usize> {
-        [
-            &names.id,
-            &names.outlet,
-            &names.country,
-            &names.published,
-            &names.url,
-            &names.title,
-            &names.text,
-            &names.language,
-        ]
-        .iter()
-        .position(|n| n.as_str() == key)
+        names.field_of(key).map(|f| f as usize)
     }
 
-    const TEXT: usize = 6;
+    const TEXT: usize = Field::Text as usize;
 
     /// The article, or why it is not one.
     fn into_article(self, source: String, names: &FieldNames) -> Result<RawArticle, String> {
-        let [id, outlet, country, published, url, title, text, language] =
-            self.values.map(|v| v.map(|s| s.trim().to_string()));
-        let Some(text) = text else {
-            return Err(format!("no `{}` field", names.text));
-        };
-        if text.is_empty() {
-            return Err("empty text".into());
+        let text = self.values[Self::TEXT].as_deref().map(str::trim);
+        match text {
+            None => return Err(format!("no `{}` field", names.text)),
+            Some("") => return Err("empty text".into()),
+            Some(_) => {}
         }
-        let given = id.filter(|s| !s.is_empty());
-        Ok(RawArticle {
-            id_from_input: given.is_some(),
-            id: given.unwrap_or_else(|| source.clone()),
+        let mut article = RawArticle {
+            id: source.clone(),
             source,
-            outlet: outlet.unwrap_or_default(),
-            country: country.unwrap_or_default(),
-            published: published.unwrap_or_default(),
-            url: url.unwrap_or_default(),
-            title: title.unwrap_or_default(),
-            text,
-            declared_language: language.unwrap_or_default(),
-        })
+            ..RawArticle::default()
+        };
+        for (field, value) in Field::ALL.into_iter().zip(self.values) {
+            if let Some(value) = value {
+                article.set(field, value.trim().to_string());
+            }
+        }
+        Ok(article)
     }
 }
 

@@ -6,6 +6,7 @@
 use std::io::{self, BufRead, Read};
 
 use super::{as_text, IngestOptions, InputFile, RawArticle, Record, Rejection};
+use crate::config::Field;
 
 pub fn read(
     file: &InputFile,
@@ -26,7 +27,7 @@ pub fn read(
                 "article over size limit (more than {} bytes)",
                 opts.max_article_bytes
             ),
-            &bytes[..200],
+            &bytes,
         ));
         return Ok(());
     }
@@ -55,19 +56,13 @@ pub fn read(
                 let Some((key, value)) = line.split_once(':') else {
                     continue;
                 };
-                let value = value.trim().to_string();
-                match key.trim() {
-                    "id" if !value.is_empty() => {
-                        article.id = value;
-                        article.id_from_input = true;
-                    }
-                    "outlet" => article.outlet = value,
-                    "country" => article.country = value,
-                    "published" => article.published = value,
-                    "url" => article.url = value,
-                    "title" => article.title = value,
-                    "language" => article.declared_language = value,
-                    _ => {}
+                let key = key.trim();
+                // the body is the text: a `text:` line is not a field of the header
+                let field = Field::ALL
+                    .into_iter()
+                    .find(|f| *f != Field::Text && f.default_name() == key);
+                if let Some(field) = field {
+                    article.set(field, value.trim().to_string());
                 }
             }
             body
@@ -154,5 +149,24 @@ mod tests {
             panic!()
         };
         assert_eq!(r.reason, "empty text");
+    }
+
+    #[test]
+    fn an_oversized_file_under_a_tiny_limit_is_rejected_not_a_panic() {
+        // the limit is validated to be at least 1 KiB, but the reader must not rely on it
+        for limit in [0, 10, 199, 200] {
+            let out = parse_for_test(
+                "x.txt",
+                "x.txt",
+                Format::Txt,
+                "Title\nA body longer than the limit.".repeat(10).as_bytes(),
+                &FieldNames::default(),
+                limit,
+            );
+            let [Record::Rejected(r)] = &out[..] else {
+                panic!("limit {limit}")
+            };
+            assert!(r.reason.contains("over size limit"), "{}", r.reason);
+        }
     }
 }

@@ -8,6 +8,7 @@
 mod staging;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::path::Path;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use polars::prelude::*;
 
 use rayon::prelude::*;
 
+use crate::article::RowField;
 use crate::compare::{KeynessRow, Tables};
 use crate::error::{Error, Result};
 pub use staging::Staging;
@@ -32,8 +34,40 @@ pub const TABLE_FILES: [&str; 8] = [
     "rejected.csv",
 ];
 
+/// The column headers of `topic_comparison.csv`: one per group, made safe for spreadsheets
+/// like every other text cell. Two groups whose headers would be the same (values that join
+/// to one label, or differ only by the spreadsheet guard) make the table ambiguous: an error
+/// naming them, before any table is written.
+pub fn comparison_headers(t: &Tables) -> Result<Vec<String>> {
+    let headers: Vec<String> = t
+        .topic_comparison
+        .columns
+        .iter()
+        .map(|label| spreadsheet_safe(label).into_owned())
+        .collect();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    seen.insert("topic", usize::MAX);
+    for (i, header) in headers.iter().enumerate() {
+        if let Some(&first) = seen.get(header.as_str()) {
+            let first = if first == usize::MAX {
+                "the `topic` column".to_string()
+            } else {
+                format!("group {:?}", t.topic_comparison.keys[first])
+            };
+            return Err(Error::Run(format!(
+                "topic_comparison.csv: group {:?} and {first} would share the column header {header:?}; \
+                 rename one of them (e.g. in sources.csv or the input), or group by other columns",
+                t.topic_comparison.keys[i]
+            )));
+        }
+        seen.insert(header, i);
+    }
+    Ok(headers)
+}
+
 /// Writes every table into `dir`.
 pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
+    let comparison_headers = comparison_headers(t)?;
     // the group columns of rows that carry a group key
     let group_cols = |keys: Vec<&[String]>| -> Vec<Column> {
         t.group_columns
@@ -47,17 +81,20 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         vec![
             text("article_id", a.iter().map(|r| r.id())),
             text("source", a.iter().map(|r| r.source())),
-            text("outlet", a.iter().map(|r| r.outlet())),
-            text("country", a.iter().map(|r| r.country())),
-            text("published", a.iter().map(|r| r.published())),
-            text("url", a.iter().map(|r| r.url())),
-            text("title", a.iter().map(|r| r.title())),
+            text("outlet", a.iter().map(|r| r.get(RowField::Outlet))),
+            text("country", a.iter().map(|r| r.get(RowField::Country))),
+            text("published", a.iter().map(|r| r.get(RowField::Published))),
+            text("url", a.iter().map(|r| r.get(RowField::Url))),
+            text("title", a.iter().map(|r| r.get(RowField::Title))),
             text("language", a.iter().map(|r| r.language)),
             float(
                 "language_confidence",
                 a.iter().map(|r| round(r.language_confidence, 4)),
             ),
-            text("declared_language", a.iter().map(|r| r.declared_language())),
+            text(
+                "declared_language",
+                a.iter().map(|r| r.get(RowField::DeclaredLanguage)),
+            ),
             count("words", a.iter().map(|r| r.words)),
             count("terms", a.iter().map(|r| r.terms)),
         ]
@@ -99,7 +136,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
 
     let tc = &t.topic_comparison;
     let mut cols = vec![text("topic", tc.rows.iter().map(|r| r.0.as_str()))];
-    for (i, name) in tc.columns.iter().enumerate() {
+    for (i, name) in comparison_headers.iter().enumerate() {
         cols.push(float(name, tc.rows.iter().map(|r| round(r.1[i], 6))));
     }
     write(dir, "topic_comparison.csv", cols)?;
@@ -189,7 +226,7 @@ fn keyness_columns(
 }
 
 /// Writes `manifest.json` into `dir`.
-pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> Result<()> {
+pub fn write_manifest(dir: &Path, manifest: &impl serde::Serialize) -> Result<()> {
     let path = dir.join("manifest.json");
     let mut body = serde_json::to_string_pretty(manifest).map_err(|e| Error::io(&path, e))?;
     body.push('\n');

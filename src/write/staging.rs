@@ -6,11 +6,34 @@
 //! `renameat2(RENAME_EXCHANGE)`). At every instant the target is either the previous run's
 //! complete folder or the new one. Leftovers of killed runs are removed by the next run,
 //! under the lock.
+//!
+//! A run replaces only a folder that newsprism wrote: every run folder carries a marker file
+//! ([`MARKER`]), and an existing target that is not empty and has no marker is refused before
+//! any work, so `--output ~/Documents` cannot cost a researcher their files.
 
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+
+/// The file that marks a folder as a newsprism run's own, safe to replace by the next run.
+pub const MARKER: &str = ".newsprism-output";
+
+/// What newsprism writes into a run folder: a folder of these names only (as written before
+/// the marker existed) is a run folder too.
+const RUN_FOLDER_NAMES: [&str; 11] = [
+    "articles.csv",
+    "article_topics.csv",
+    "topics_by_group.csv",
+    "topic_comparison.csv",
+    "terms_by_group.csv",
+    "keyness.csv",
+    "languages.csv",
+    "rejected.csv",
+    "manifest.json",
+    "cache",
+    MARKER,
+];
 
 pub struct Staging {
     target: PathBuf,
@@ -22,6 +45,7 @@ impl Staging {
     /// Locks `target` for this run and prepares an empty folder to write into. Refuses, with
     /// a message naming the folder, while another run holds the lock.
     pub fn new(target: &Path) -> Result<Staging> {
+        check_replaceable(target)?;
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -54,6 +78,12 @@ impl Staging {
         remove_leftovers(&parent, &name);
         let temp = parent.join(format!(".{name}.partial-{}", std::process::id()));
         fs::create_dir(&temp).map_err(|e| Error::io(&temp, e))?;
+        let marker = temp.join(MARKER);
+        fs::write(
+            &marker,
+            "This folder was written by newsprism; the next run into it replaces it whole.\n",
+        )
+        .map_err(|e| Error::io(&marker, e))?;
         Ok(Staging {
             target: target.to_path_buf(),
             temp,
@@ -73,6 +103,8 @@ impl Staging {
 
     /// Puts the written folder in place of the target, atomically where the OS allows.
     pub fn commit(self) -> Result<PathBuf> {
+        // again, in case something was put into the target while this run worked
+        check_replaceable(&self.target)?;
         if self.target.exists() {
             swap(&self.temp, &self.target).map_err(|e| Error::io(&self.target, e))?;
             // self.temp now holds the previous run's folder; Drop removes it
@@ -89,6 +121,61 @@ impl Drop for Staging {
     }
 }
 
+/// Refuses a target that exists and is not a newsprism run folder or an empty folder (exit 2,
+/// naming the folder and what is in it).
+fn check_replaceable(target: &Path) -> Result<()> {
+    let meta = match fs::symlink_metadata(target) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(target, e)),
+    };
+    let refuse = |why: String| {
+        Err(Error::config(format!(
+            "{}: {why}; newsprism replaces only an empty folder or one it wrote itself (marked by {MARKER}). \
+             Choose a new or empty folder with --output, or [run] output and name in the config",
+            target.display()
+        )))
+    };
+    if meta.file_type().is_symlink() {
+        return refuse("is a symbolic link".into());
+    }
+    if !meta.is_dir() {
+        return refuse("exists and is not a folder".into());
+    }
+    let names: Vec<String> = fs::read_dir(target)
+        .map_err(|e| Error::io(target, e))?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io(target, e))?;
+    let ours = names.iter().any(|n| n == MARKER)
+        || (names.iter().any(|n| n == "manifest.json")
+            && names.iter().all(|n| RUN_FOLDER_NAMES.contains(&n.as_str())));
+    if names.is_empty() || ours {
+        return Ok(());
+    }
+    let mut foreign: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !RUN_FOLDER_NAMES.contains(n))
+        .collect();
+    if foreign.is_empty() {
+        // newsprism's names, but no manifest: not a folder a run finished
+        foreign = names.iter().map(String::as_str).collect();
+    }
+    foreign.sort_unstable();
+    let shown: Vec<String> = foreign.iter().take(3).map(|n| format!("`{n}`")).collect();
+    let more = foreign.len().saturating_sub(3);
+    refuse(format!(
+        "is not a newsprism output folder (it holds {}{})",
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ))
+}
+
 /// Removes `.<name>.partial-*` folders that killed runs left behind.
 fn remove_leftovers(parent: &Path, name: &str) {
     let prefix = format!(".{name}.partial-");
@@ -102,32 +189,26 @@ fn remove_leftovers(parent: &Path, name: &str) {
     }
 }
 
+/// Exchanges the two folders atomically; where the filesystem refuses the exchange (some
+/// network and FUSE filesystems do), falls back to [`swap_by_renames`].
 #[cfg(target_os = "linux")]
-fn swap(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let to_c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
-    let (a, b) = (to_c(a)?, to_c(b)?);
-    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
+fn swap(temp: &Path, target: &Path) -> std::io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    use rustix::io::Errno;
+    match renameat_with(CWD, temp, CWD, target, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(()),
+        Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => swap_by_renames(temp, target),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// Without an atomic exchange: two renames, with a short window where the target is absent.
 #[cfg(not(target_os = "linux"))]
 fn swap(temp: &Path, target: &Path) -> std::io::Result<()> {
+    swap_by_renames(temp, target)
+}
+
+/// Without an atomic exchange: three renames, with a short window where the target is absent.
+fn swap_by_renames(temp: &Path, target: &Path) -> std::io::Result<()> {
     let aside = temp.with_extension("previous");
     fs::rename(target, &aside)?;
     fs::rename(temp, target)?;
@@ -143,6 +224,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("run");
         fs::create_dir(&target).unwrap();
+        fs::write(target.join(MARKER), "").unwrap();
         fs::write(target.join("a.csv"), "old").unwrap();
 
         let staging = Staging::new(&target).unwrap();
@@ -175,5 +257,55 @@ mod tests {
         assert!(!stale.exists());
         staging.commit().unwrap();
         assert!(target.is_dir());
+    }
+
+    #[test]
+    fn a_folder_newsprism_did_not_write_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("Documents");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("thesis.docx"), "four years").unwrap();
+        let err = Staging::new(&target).err().expect("refused");
+        assert_eq!(err.exit_code(), 2);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("Documents") && msg.contains("`thesis.docx`"),
+            "{msg}"
+        );
+        assert_eq!(
+            fs::read_to_string(target.join("thesis.docx")).unwrap(),
+            "four years"
+        );
+        // nothing was created beside it either: no lock, no partial folder
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        // a file where the folder should be
+        let file = dir.path().join("notes.txt");
+        fs::write(&file, "mine").unwrap();
+        assert_eq!(Staging::new(&file).err().unwrap().exit_code(), 2);
+        assert_eq!(fs::read_to_string(&file).unwrap(), "mine");
+    }
+
+    #[test]
+    fn an_empty_folder_and_a_run_folder_from_before_the_marker_are_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        let staging = Staging::new(&empty).unwrap();
+        fs::write(staging.dir().join("articles.csv"), "new").unwrap();
+        staging.commit().unwrap();
+        assert!(empty.join(MARKER).is_file());
+        assert_eq!(
+            fs::read_to_string(empty.join("articles.csv")).unwrap(),
+            "new"
+        );
+
+        let legacy = dir.path().join("legacy");
+        fs::create_dir_all(legacy.join("cache")).unwrap();
+        fs::write(legacy.join("manifest.json"), "{}").unwrap();
+        fs::write(legacy.join("keyness.csv"), "old").unwrap();
+        Staging::new(&legacy).unwrap().commit().unwrap();
+        assert!(legacy.join(MARKER).is_file());
+        assert!(!legacy.join("keyness.csv").exists());
     }
 }

@@ -9,17 +9,9 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared` beside the checkout (as laid out for developers and CI), or $NEWSPRISM_SHARED.
-pub fn shared() -> PathBuf {
-    let dir = std::env::var_os("NEWSPRISM_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("..").join("shared"));
-    assert!(
-        dir.join("bench/make_corpus.py").is_file(),
-        "these tests need the shared corpora at {} (set NEWSPRISM_SHARED to move them)",
-        dir.display()
-    );
-    dir
+/// The NTREX-128 subset the repository carries (CC BY-SA 4.0, see its README).
+pub fn ntrex() -> PathBuf {
+    repo().join("tests/data/ntrex")
 }
 
 pub fn newsprism(args: &[&str]) -> Output {
@@ -71,22 +63,20 @@ pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
         .collect()
 }
 
-/// Builds an NTREX-based corpus with ../shared/bench/make_corpus.py. Its answer key is moved
+/// Builds an NTREX-based corpus with the repository's `make-corpus`. Its answer key is moved
 /// out of the corpus folder, to `<out>.truth.csv`, so that a run reads only articles.
 pub fn make_corpus(out: &Path, articles: usize, extra: &[&str]) -> PathBuf {
-    let script = shared().join("bench/make_corpus.py");
-    let status = Command::new("python3")
-        .arg(&script)
+    let status = Command::new(env!("CARGO_BIN_EXE_make-corpus"))
         .arg("--out")
         .arg(out)
         .arg("--articles")
         .arg(articles.to_string())
         .args(extra)
         .output()
-        .expect("python3 runs make_corpus.py");
+        .expect("make-corpus runs");
     assert!(
         status.status.success(),
-        "make_corpus.py failed: {}",
+        "make-corpus failed: {}",
         String::from_utf8_lossy(&status.stderr)
     );
     let truth = out.with_extension("truth.csv");

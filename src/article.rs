@@ -1,0 +1,543 @@
+//! The per-article step: one article in, its analysis out. [`ArticleStep::process`] joins the
+//! outlet's country, asks the cache, detects the language, runs the analyzer chain and the
+//! topic matcher, and hands back the group the article belongs to and its `articles.csv` row;
+//! the analysis itself is left in the worker's [`Scratch`] as an [`ArticleTally`] (term and
+//! surface ids of the worker's [`Vocabulary`]), which [`crate::counts`] folds into the group.
+//!
+//! Everything here is per worker and allocation-free per term: the hot path of a run.
+
+use rustc_hash::FxHashMap;
+
+use crate::analyze::{Analyzers, TokenMemo};
+use crate::cache::{self, CacheReader, Lookup, Record, RecordTerm};
+use crate::config::GroupColumn;
+use crate::ingest::{RawArticle, Sources};
+use crate::language::{Detection, LanguageDetector};
+use crate::topics::{Lexicon, Patterns};
+use crate::vocabulary::Vocabulary;
+
+/// What the per-article work needs, built once per run and shared by the workers.
+pub struct ArticleStep<'a> {
+    pub detector: &'a LanguageDetector,
+    pub analyzers: &'a Analyzers,
+    pub lexicon: &'a Lexicon,
+    pub sources: &'a Sources,
+    pub group_by: &'a [GroupColumn],
+    /// The previous run's analyses, to reuse.
+    pub cache: Option<&'a CacheReader>,
+    /// Whether this run stores its analyses for the next (so each article needs its key).
+    pub keep_analyses: bool,
+}
+
+/// Where an article's analysis came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provenance {
+    Analysed,
+    /// The language came from the cache; the text was analysed again.
+    LanguageFromCache,
+    /// The whole analysis came from the cache.
+    Cached,
+}
+
+/// One processed article: its group and row. Its analysis is [`Scratch::tally`].
+pub struct Processed {
+    /// The values of the `group_by` columns, in their order.
+    pub group: Vec<String>,
+    pub row: ArticleRow,
+    pub provenance: Provenance,
+    /// The article's content key, when a cache is read or written.
+    pub cache_key: Option<cache::Key>,
+}
+
+impl ArticleStep<'_> {
+    /// Runs the per-article step on `raw`; the analysis is left in `scratch.tally()`.
+    pub fn process(&self, mut raw: RawArticle, scratch: &mut Scratch) -> Processed {
+        if raw.country.is_empty() {
+            if let Some(country) = self.sources.country(&raw.outlet) {
+                raw.country = country.to_string();
+            }
+        }
+        let cache_key =
+            (self.cache.is_some() || self.keep_analyses).then(|| cache::key(&raw.title, &raw.text));
+        let topics = self.lexicon.topics().len();
+        // taken out of the scratch while a cached record borrows it
+        let mut buffer = std::mem::take(&mut scratch.cache_buffer);
+        let lookup = match (self.cache, &cache_key) {
+            (Some(reader), Some(key)) => reader.lookup(key, topics, &mut buffer),
+            _ => Lookup::Miss,
+        };
+        let provenance = match lookup {
+            Lookup::Whole(record) => {
+                scratch.load(&record);
+                Provenance::Cached
+            }
+            Lookup::Language(detection) => {
+                self.analyse(detection, &raw.title, &raw.text, scratch);
+                Provenance::LanguageFromCache
+            }
+            Lookup::Miss => {
+                let detection = self.detector.detect(&raw.title, &raw.text);
+                self.analyse(detection, &raw.title, &raw.text, scratch);
+                Provenance::Analysed
+            }
+        };
+        scratch.cache_buffer = buffer;
+        let tally = &scratch.tally;
+        let group = self.group_key(&raw, tally.language);
+        Processed {
+            group,
+            row: ArticleRow::new(&raw, tally),
+            provenance,
+            cache_key,
+        }
+    }
+
+    fn group_key(&self, raw: &RawArticle, language: &str) -> Vec<String> {
+        self.group_by
+            .iter()
+            .map(|col| match col {
+                GroupColumn::Outlet => raw.outlet.clone(),
+                GroupColumn::Language => language.to_string(),
+                GroupColumn::Country => raw.country.clone(),
+                GroupColumn::Published => published_day(&raw.published).to_string(),
+            })
+            .collect()
+    }
+
+    /// Runs the analyzer chain and the topic matcher over an article in the detected
+    /// language; the result is `scratch.tally()`, in ids of the scratch's vocabulary.
+    pub fn analyse(&self, detection: Detection, title: &str, text: &str, scratch: &mut Scratch) {
+        let words = scratch.tokenize(self.analyzers, detection.code, title, text);
+        scratch.match_topics(self.lexicon, detection.code);
+        scratch.tally_tokens(detection, words);
+    }
+}
+
+/// The date part of an ISO timestamp (`2017-09-17T20:15:00Z` → `2017-09-17`), so grouping
+/// by `published` groups by day; other values are kept as they are.
+pub fn published_day(value: &str) -> &str {
+    let b = value.as_bytes();
+    let is_date = b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit);
+    if is_date {
+        &value[..10]
+    } else {
+        value
+    }
+}
+
+/// A counted token as the worker's vocabulary ids.
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    term: u32,
+    surface: u32,
+}
+
+/// The end of a surface list in [`ArticleTally`].
+const NO_SURFACE: u32 = u32::MAX;
+
+/// One article's analysis as ids in the worker's [`Vocabulary`], without a string or an
+/// allocation per term.
+#[derive(Debug, Default)]
+pub struct ArticleTally {
+    pub language: &'static str,
+    pub confidence: f64,
+    /// Word tokens before stopwords.
+    pub words: u64,
+    /// Tokens counted after stopwords.
+    pub terms: u64,
+    /// (topic index, hits) for the topics with at least one hit, in topic order.
+    pub hits: Vec<(usize, u32)>,
+    /// Each distinct term, in order of first appearance.
+    term_counts: Vec<TermTally>,
+    /// Each distinct surface form, chained per term from [`TermTally::first_surface`].
+    surfaces: Vec<SurfaceTally>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TermTally {
+    term: u32,
+    count: u32,
+    first_surface: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SurfaceTally {
+    surface: u32,
+    count: u32,
+    next: u32,
+}
+
+impl ArticleTally {
+    /// Each distinct term (id, count) with its surface forms (id, count).
+    pub fn terms(&self) -> impl Iterator<Item = (u32, u64, impl Iterator<Item = (u32, u64)> + '_)> {
+        self.term_counts.iter().map(move |t| {
+            let mut at = t.first_surface;
+            let surfaces = std::iter::from_fn(move || {
+                (at != NO_SURFACE).then(|| {
+                    let s = self.surfaces[at as usize];
+                    at = s.next;
+                    (s.surface, u64::from(s.count))
+                })
+            });
+            (t.term, u64::from(t.count), surfaces)
+        })
+    }
+
+    /// The string form, for the cache.
+    pub fn to_record<'v>(&self, vocabulary: &'v Vocabulary) -> Record<'v> {
+        Record {
+            language: self.language,
+            confidence: self.confidence,
+            words: self.words,
+            terms: self.terms,
+            hits: self.hits.clone(),
+            term_counts: self
+                .terms()
+                .map(|(term, count, surfaces)| RecordTerm {
+                    term: vocabulary.get(term),
+                    count,
+                    surfaces: surfaces.map(|(s, n)| (vocabulary.get(s), n)).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Reused state of one worker: its vocabulary, the token memos and resolved topic patterns
+/// per language (both hold ids of that vocabulary, which is why they live together), the
+/// current article's tokens and the marks that tally them, and the last article's tally.
+#[derive(Default)]
+pub struct Scratch {
+    vocabulary: Vocabulary,
+    memos: FxHashMap<&'static str, TokenMemo<Token>>,
+    patterns: FxHashMap<&'static str, Patterns<u32>>,
+    terms: Vec<u32>,
+    surfaces: Vec<u32>,
+    hits: Vec<u32>,
+    /// Per vocabulary id: (article serial, slot in the tally), for terms and for surfaces.
+    term_marks: Vec<(u32, u32)>,
+    surface_marks: Vec<(u32, u32)>,
+    serial: u32,
+    tally: ArticleTally,
+    /// The bytes of the last cache entry read.
+    cache_buffer: Vec<u8>,
+}
+
+impl Scratch {
+    /// The last article processed.
+    pub fn tally(&self) -> &ArticleTally {
+        &self.tally
+    }
+
+    /// The strings behind the tally's ids.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    pub fn into_vocabulary(self) -> Vocabulary {
+        self.vocabulary
+    }
+
+    /// Step 1: the analyzer chain, one memo lookup per token; fills `terms` and `surfaces`
+    /// and returns the number of words before stopwords.
+    fn tokenize(
+        &mut self,
+        analyzers: &Analyzers,
+        code: &'static str,
+        title: &str,
+        text: &str,
+    ) -> u64 {
+        let analyzer = analyzers.get(code);
+        let Scratch {
+            vocabulary,
+            memos,
+            terms,
+            surfaces,
+            ..
+        } = self;
+        terms.clear();
+        surfaces.clear();
+        let memo = memos.entry(code).or_default();
+        let mut words = 0;
+        for part in [title, text] {
+            words += analyzer.analyze_memo(
+                part,
+                memo,
+                |surface, term| Token {
+                    term: vocabulary.intern(term),
+                    surface: vocabulary.intern(surface),
+                },
+                |token| {
+                    terms.push(token.term);
+                    surfaces.push(token.surface);
+                },
+            );
+        }
+        words
+    }
+
+    /// Step 2: the topic hits of the term sequence, through the language's patterns resolved
+    /// to this worker's ids.
+    fn match_topics(&mut self, lexicon: &Lexicon, code: &'static str) {
+        let Scratch {
+            vocabulary,
+            patterns,
+            terms,
+            hits,
+            ..
+        } = self;
+        let patterns = patterns
+            .entry(code)
+            .or_insert_with(|| lexicon.resolve(code, |t| vocabulary.intern(t)));
+        hits.clear();
+        hits.resize(lexicon.topics().len(), 0);
+        patterns.count_hits(terms, hits);
+    }
+
+    /// Step 3: the tally of distinct terms and surface forms.
+    fn tally_tokens(&mut self, detection: Detection, words: u64) {
+        self.start_tally(detection, words, self.terms.len() as u64);
+        let Scratch {
+            vocabulary,
+            terms,
+            surfaces,
+            hits,
+            term_marks,
+            surface_marks,
+            serial,
+            tally,
+            ..
+        } = self;
+        tally.hits.extend(
+            hits.iter()
+                .enumerate()
+                .filter(|(_, &h)| h > 0)
+                .map(|(i, &h)| (i, h)),
+        );
+        // marks indexed by id find an article's repeated terms without a hash lookup
+        *serial = serial.wrapping_add(1);
+        if *serial == 0 {
+            term_marks.fill((0, 0));
+            surface_marks.fill((0, 0));
+            *serial = 1;
+        }
+        let ids = vocabulary.len();
+        if term_marks.len() < ids {
+            term_marks.resize(ids, (0, 0));
+            surface_marks.resize(ids, (0, 0));
+        }
+        for (&term, &surface) in terms.iter().zip(surfaces.iter()) {
+            let mark = &mut term_marks[term as usize];
+            if mark.0 != *serial {
+                *mark = (*serial, tally.term_counts.len() as u32);
+                tally.term_counts.push(TermTally {
+                    term,
+                    count: 0,
+                    first_surface: NO_SURFACE,
+                });
+            }
+            let entry = &mut tally.term_counts[mark.1 as usize];
+            entry.count += 1;
+            // a surface form has one term within an article (one language, one chain)
+            let mark = &mut surface_marks[surface as usize];
+            if mark.0 != *serial {
+                *mark = (*serial, tally.surfaces.len() as u32);
+                tally.surfaces.push(SurfaceTally {
+                    surface,
+                    count: 0,
+                    next: entry.first_surface,
+                });
+                entry.first_surface = mark.1;
+            }
+            tally.surfaces[mark.1 as usize].count += 1;
+        }
+    }
+
+    fn start_tally(&mut self, detection: Detection, words: u64, terms: u64) {
+        let tally = &mut self.tally;
+        tally.language = detection.code;
+        tally.confidence = detection.confidence;
+        tally.words = words;
+        tally.terms = terms;
+        tally.hits.clear();
+        tally.term_counts.clear();
+        tally.surfaces.clear();
+    }
+
+    /// The tally of a cached analysis, its strings interned into this worker's vocabulary;
+    /// [`ArticleTally::to_record`] gives the record back unchanged.
+    fn load(&mut self, record: &Record) {
+        let detection = Detection {
+            code: record.language,
+            confidence: record.confidence,
+        };
+        self.start_tally(detection, record.words, record.terms);
+        let Scratch {
+            vocabulary, tally, ..
+        } = self;
+        tally.hits.extend_from_slice(&record.hits);
+        let mut ids = Vec::new();
+        for t in &record.term_counts {
+            let term = vocabulary.intern(t.term);
+            ids.clear();
+            ids.extend(t.surfaces.iter().map(|&(s, n)| (vocabulary.intern(s), n)));
+            // chains are walked from their last-pushed surface, so push in reverse
+            let mut first_surface = NO_SURFACE;
+            for &(surface, n) in ids.iter().rev() {
+                tally.surfaces.push(SurfaceTally {
+                    surface,
+                    count: u32::try_from(n).unwrap_or(u32::MAX),
+                    next: first_surface,
+                });
+                first_surface = (tally.surfaces.len() - 1) as u32;
+            }
+            tally.term_counts.push(TermTally {
+                term,
+                count: u32::try_from(t.count).unwrap_or(u32::MAX),
+                first_surface,
+            });
+        }
+    }
+}
+
+/// One row of `articles.csv`, plus the article's topic hits. Rows stay in memory until the
+/// tables are sorted and written, one per article, so the text fields share one allocation
+/// (about half the memory of eight strings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleRow {
+    /// The [`RowField`]s, back to back.
+    fields: Box<str>,
+    /// Where each field ends in `fields`.
+    ends: [u32; RowField::COUNT],
+    pub language: &'static str,
+    pub language_confidence: f64,
+    pub words: u64,
+    pub terms: u64,
+    /// (topic index, hits) for the topics with at least one hit.
+    pub topic_hits: Vec<(usize, u32)>,
+}
+
+/// The text fields of an [`ArticleRow`]: the article's own fields but its text, plus where
+/// it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowField {
+    Id,
+    Source,
+    Outlet,
+    Country,
+    Published,
+    Url,
+    Title,
+    DeclaredLanguage,
+}
+
+impl RowField {
+    pub const COUNT: usize = 8;
+    pub const ALL: [RowField; RowField::COUNT] = [
+        RowField::Id,
+        RowField::Source,
+        RowField::Outlet,
+        RowField::Country,
+        RowField::Published,
+        RowField::Url,
+        RowField::Title,
+        RowField::DeclaredLanguage,
+    ];
+
+    fn of(self, raw: &RawArticle) -> &str {
+        match self {
+            RowField::Id => &raw.id,
+            RowField::Source => &raw.source,
+            RowField::Outlet => &raw.outlet,
+            RowField::Country => &raw.country,
+            RowField::Published => &raw.published,
+            RowField::Url => &raw.url,
+            RowField::Title => &raw.title,
+            RowField::DeclaredLanguage => &raw.declared_language,
+        }
+    }
+}
+
+impl ArticleRow {
+    pub fn new(raw: &RawArticle, tally: &ArticleTally) -> ArticleRow {
+        let parts = RowField::ALL.map(|f| f.of(raw));
+        let mut fields = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0u32; RowField::COUNT];
+        for (end, part) in ends.iter_mut().zip(parts) {
+            fields.push_str(part);
+            // articles are at most max_article_bytes (validated ≤ 1 GiB), so offsets fit
+            *end = u32::try_from(fields.len()).unwrap_or(u32::MAX);
+        }
+        ArticleRow {
+            fields: fields.into(),
+            ends,
+            language: tally.language,
+            language_confidence: tally.confidence,
+            words: tally.words,
+            terms: tally.terms,
+            topic_hits: tally.hits.clone(),
+        }
+    }
+
+    pub fn get(&self, field: RowField) -> &str {
+        let i = field as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.fields
+            .get(start..self.ends[i] as usize)
+            .unwrap_or_default()
+    }
+
+    pub fn id(&self) -> &str {
+        self.get(RowField::Id)
+    }
+
+    pub fn source(&self) -> &str {
+        self.get(RowField::Source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_day_takes_the_date_of_a_timestamp() {
+        assert_eq!(published_day("2017-09-17T20:15:00Z"), "2017-09-17");
+        assert_eq!(published_day("2017-09-17 20:15:00"), "2017-09-17");
+        assert_eq!(published_day("Sept 17"), "Sept 17");
+    }
+
+    #[test]
+    fn a_cached_record_loads_into_the_tally_it_came_from() {
+        let analyzers = Analyzers::new(&crate::config::TextSection::default());
+        let lexicon = Lexicon::compile(&[], &analyzers).unwrap();
+        let detector = LanguageDetector::new(&[], 0.0, 400);
+        let sources = Sources::default();
+        let step = ArticleStep {
+            detector: &detector,
+            analyzers: &analyzers,
+            lexicon: &lexicon,
+            sources: &sources,
+            group_by: &[GroupColumn::Outlet],
+            cache: None,
+            keep_analyses: false,
+        };
+        let mut fresh = Scratch::default();
+        let text = "Les négociations ont repris. La négociation sur la Syrie, négocier encore.";
+        step.analyse(detector.detect("", text), "", text, &mut fresh);
+        let record = fresh.tally().to_record(fresh.vocabulary());
+        assert!(record.term_counts.iter().any(|t| t.surfaces.len() > 1));
+
+        let mut other = Scratch::default();
+        other
+            .vocabulary
+            .intern("an unrelated word first, so that ids differ");
+        other.load(&record);
+        assert_eq!(other.tally().to_record(other.vocabulary()), record);
+    }
+}

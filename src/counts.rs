@@ -1,0 +1,189 @@
+//! The sums a run is made of: per group, articles, words, terms, topic hits, languages and
+//! each term with its surface forms; plus one row per article and the rejections. Every
+//! number is an integer sum over articles, so [`Counts::merge`] of two workers' counts (or,
+//! as `docs/scaling.md` describes, of two machines') equals the counts of all their articles
+//! together, in any order.
+
+use rustc_hash::FxHashMap;
+
+use crate::article::{ArticleRow, ArticleTally, Processed, Provenance};
+use crate::ingest::Rejection;
+use crate::vocabulary::Vocabulary;
+
+#[derive(Debug, Clone, Default)]
+pub struct TermCount {
+    pub count: u64,
+    /// Articles of the group that contain the term at least once.
+    pub articles: u64,
+    /// How often each surface form (lowercase, before stemming; a [`Vocabulary`] id) was
+    /// seen; see [`TermCount::surfaces`].
+    surfaces: Surfaces,
+}
+
+/// A term's surface forms. Most terms of a group (four in five on a 100k-article corpus) have
+/// one form, kept inline; millions of one-element lists would each be a heap allocation.
+#[derive(Debug, Clone)]
+enum Surfaces {
+    One([(u32, u64); 1]),
+    Many(Vec<(u32, u64)>),
+}
+
+impl Default for Surfaces {
+    fn default() -> Self {
+        Surfaces::Many(Vec::new())
+    }
+}
+
+impl TermCount {
+    pub fn add_surface(&mut self, surface: u32, n: u64) {
+        match &mut self.surfaces {
+            Surfaces::One([(s, m)]) if *s == surface => *m += n,
+            Surfaces::One([first]) => self.surfaces = Surfaces::Many(vec![*first, (surface, n)]),
+            Surfaces::Many(list) if list.is_empty() => {
+                self.surfaces = Surfaces::One([(surface, n)])
+            }
+            Surfaces::Many(list) => match list.iter_mut().find(|(s, _)| *s == surface) {
+                Some((_, m)) => *m += n,
+                None => list.push((surface, n)),
+            },
+        }
+    }
+
+    /// (surface id, count) for each surface form, in the order they were first added.
+    pub fn surfaces(&self) -> &[(u32, u64)] {
+        match &self.surfaces {
+            Surfaces::One(one) => one,
+            Surfaces::Many(list) => list,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupCounts {
+    pub articles: u64,
+    /// Word tokens before stopwords.
+    pub words: u64,
+    /// Tokens counted after stopwords.
+    pub terms: u64,
+    /// Per topic (lexicon order): total hits, and articles with at least one hit.
+    pub topic_hits: Vec<u64>,
+    pub topic_articles: Vec<u64>,
+    pub languages: FxHashMap<&'static str, u64>,
+    /// By term id in the [`Counts`]' vocabulary.
+    pub term_counts: FxHashMap<u32, TermCount>,
+}
+
+impl GroupCounts {
+    pub fn new(topics: usize) -> GroupCounts {
+        GroupCounts {
+            topic_hits: vec![0; topics],
+            topic_articles: vec![0; topics],
+            ..GroupCounts::default()
+        }
+    }
+
+    /// Folds one analysed article into the group; its ids are in the worker's vocabulary.
+    pub fn add_tally(&mut self, a: &ArticleTally) {
+        self.articles += 1;
+        self.words += a.words;
+        self.terms += a.terms;
+        *self.languages.entry(a.language).or_default() += 1;
+        for &(topic, n) in &a.hits {
+            self.topic_hits[topic] += u64::from(n);
+            self.topic_articles[topic] += 1;
+        }
+        for (term, count, surfaces) in a.terms() {
+            let entry = self.term_counts.entry(term).or_default();
+            entry.count += count;
+            entry.articles += 1;
+            for (surface, n) in surfaces {
+                entry.add_surface(surface, n);
+            }
+        }
+    }
+
+    /// Adds `other`, whose ids `remap` translates into this group's vocabulary.
+    fn merge(&mut self, other: GroupCounts, remap: &[u32]) {
+        self.articles += other.articles;
+        self.words += other.words;
+        self.terms += other.terms;
+        for (a, b) in self.topic_hits.iter_mut().zip(other.topic_hits) {
+            *a += b;
+        }
+        for (a, b) in self.topic_articles.iter_mut().zip(other.topic_articles) {
+            *a += b;
+        }
+        for (lang, n) in other.languages {
+            *self.languages.entry(lang).or_default() += n;
+        }
+        for (term, theirs) in other.term_counts {
+            let mine = self.term_counts.entry(remap[term as usize]).or_default();
+            mine.count += theirs.count;
+            mine.articles += theirs.articles;
+            for &(surface, n) in theirs.surfaces() {
+                mine.add_surface(remap[surface as usize], n);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// The strings behind the term and surface ids of `groups`.
+    pub vocabulary: Vocabulary,
+    /// By group key: the values of the `group_by` columns, in their order.
+    pub groups: FxHashMap<Vec<String>, GroupCounts>,
+    pub articles: Vec<ArticleRow>,
+    pub rejected: Vec<Rejection>,
+    /// Articles whose whole analysis came from the cache.
+    pub from_cache: u64,
+    /// Articles whose language came from the cache (and analysis was redone).
+    pub language_from_cache: u64,
+}
+
+impl Counts {
+    /// Folds one processed article, whose analysis is `tally` (ids of the worker's
+    /// vocabulary, which becomes `self.vocabulary` when the worker finishes).
+    pub fn add(&mut self, article: Processed, tally: &ArticleTally, topics: usize) {
+        match article.provenance {
+            Provenance::Analysed => {}
+            Provenance::LanguageFromCache => self.language_from_cache += 1,
+            Provenance::Cached => self.from_cache += 1,
+        }
+        let group = match self.groups.get_mut(&article.group) {
+            Some(g) => g,
+            None => self
+                .groups
+                .entry(article.group)
+                .or_insert_with(|| GroupCounts::new(topics)),
+        };
+        group.add_tally(tally);
+        self.articles.push(article.row);
+    }
+
+    pub fn merge(self, other: Counts) -> Counts {
+        // Merge the smaller into the larger: the maps of a long fold are the expensive part.
+        let (mut big, small) = if self.articles.len() >= other.articles.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        big.articles.extend(small.articles);
+        big.rejected.extend(small.rejected);
+        big.from_cache += small.from_cache;
+        big.language_from_cache += small.language_from_cache;
+        // the small side's ids, in the big side's vocabulary
+        let remap: Vec<u32> = small
+            .vocabulary
+            .strings()
+            .map(|s| big.vocabulary.intern(s))
+            .collect();
+        for (key, group) in small.groups {
+            big.groups
+                .entry(key)
+                .or_insert_with(|| GroupCounts::new(group.topic_hits.len()))
+                .merge(group, &remap);
+        }
+        big
+    }
+}
