@@ -159,3 +159,42 @@ fn changed_settings_invalidate_what_they_must_and_no_more() {
     let out = run(&prefix, &nightly);
     assert!(!out.contains("cache:"), "{out}");
 }
+
+#[test]
+fn an_unusable_cache_is_said_and_the_run_is_full() {
+    let s = setup();
+    let config = write_config(&s.root, "config.toml", "");
+    let nightly = s.root.join("nightly");
+    run(&config, &nightly);
+    std::fs::write(nightly.join("cache/header.json"), "{ torn").unwrap();
+    let out = run_ok(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        nightly.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains("reused"), "{stdout}");
+    assert!(
+        stderr.contains("warning: cache unusable:") && stderr.contains("header.json"),
+        "{stderr}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(nightly.join("manifest.json")).unwrap())
+            .unwrap();
+    let warning = manifest["warnings"][0].as_str().unwrap();
+    assert!(warning.starts_with("cache unusable:"), "{warning}");
+    assert_eq!(manifest["cache"]["articles_reused"], 0);
+    // the run wrote a sound cache again: the next run reuses it, with nothing to say
+    let next = run_ok(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        nightly.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&next.stdout).contains("articles reused"));
+    assert!(String::from_utf8_lossy(&next.stderr).is_empty());
+}

@@ -221,3 +221,84 @@ fn bytes_do_not_depend_on_threads_input_order_or_file_names() {
         }
     }
 }
+
+#[test]
+fn an_output_folder_newsprism_did_not_write_is_refused_and_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let documents = tmp.path().join("Documents");
+    std::fs::create_dir(&documents).unwrap();
+    std::fs::write(documents.join("thesis.docx"), "four years of work").unwrap();
+    let before = snapshot(tmp.path());
+    let out = newsprism(&[
+        "run",
+        "--config",
+        &config(),
+        "--output",
+        documents.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Documents") && err.contains("`thesis.docx`") && err.contains("--output"),
+        "{err}"
+    );
+    // nothing changed, and nothing was added beside it (no lock, no partial folder)
+    assert_eq!(snapshot(tmp.path()), before);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+
+    // an empty folder is used; the folder a run wrote is replaced by the next run
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let args = |dir: &Path| {
+        vec![
+            "run".to_string(),
+            "--config".into(),
+            config(),
+            "--output".into(),
+            dir.to_str().unwrap().into(),
+            "--quiet".into(),
+        ]
+    };
+    let run = |dir: &Path| {
+        let a = args(dir);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        run_ok(&refs);
+    };
+    run(&empty);
+    assert_eq!(read_csv(&empty.join("articles.csv")).len(), 34);
+    run(&empty);
+    assert_eq!(read_csv(&empty.join("articles.csv")).len(), 34);
+}
+
+/// Runs the sample into `out` with NEWSPRISM_TEST_PANIC=`place` and checks the run ends with
+/// exit 1 and a message, leaving the previous output exactly as it was.
+fn assert_panic_is_a_clean_failure(place: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let out_s = out.to_str().unwrap();
+    let cfg = config();
+    let args = ["run", "--config", &cfg, "--output", out_s, "--quiet"];
+    run_ok(&args);
+    let before = snapshot(&out);
+    let failed = Command::new(env!("CARGO_BIN_EXE_newsprism"))
+        .args(args)
+        .env("NEWSPRISM_TEST_PANIC", place)
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(1), "{place}");
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        err.contains("newsprism: internal error") && err.contains("previous output is unchanged"),
+        "{place}: {err}"
+    );
+    assert_eq!(snapshot(&out), before, "{place}");
+    assert!(partial_folders(tmp.path()).is_empty(), "{place}");
+}
+
+#[test]
+fn a_panic_in_the_reader_a_worker_or_the_tables_exits_1_and_keeps_the_previous_output() {
+    for place in ["reader", "worker", "tables"] {
+        assert_panic_is_a_clean_failure(place);
+    }
+}

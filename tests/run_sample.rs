@@ -244,13 +244,14 @@ fn usage_and_config_errors_exit_2_other_failures_1() {
 fn config_errors_stop_run_and_check_with_exit_2_naming_file_line_and_key() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("in")).unwrap();
-    let cases: [(&str, &str, &[&str]); 6] = [
+    let cases: [(&str, &str, &[&str]); 7] = [
         ("[run]\ninputs = [\"in\"]\ngroup_by = [\"outlett\"]\n", "c.toml:3", &["outlett", "did you mean `outlet`?"]),
         ("[run]\ninputs = [\"in\"]\n[language]\nmin_confidence = \"high\"\n", "c.toml:4", &["min_confidence", "invalid type"]),
         ("[run]\ninputs = [\"in\"]\n[language]\nallow = [\"fr\", \"ua\"]\n", "c.toml:4", &["unknown language code \"ua\"", "did you mean"]),
         ("[run]\ninputs = [\"in\"]\n[[topics]]\nid = \"a\"\nlabel = \"A\"\n", "c.toml:4", &["topic \"a\" has no terms"]),
         ("[run]\ninputs = [\"in\"]\n[[topics]]\nid = \"a\"\nterms.en = [\"x\"]\n[[topics]]\nid = \"a\"\nterms.fr = [\"y\"]\n", "c.toml:7", &["id \"a\" is used twice"]),
         ("[run]\ninputs = [\"in\", \"missing\"]\n", "c.toml:2", &["missing does not exist"]),
+        ("[run]\ninputs = [\"in\"]\n[input]\nmax_article_bytes = 150\n", "c.toml:4", &["[input] max_article_bytes = 150 must be between"]),
     ];
     let config = tmp.path().join("c.toml");
     for (text, place, needles) in cases {
@@ -267,5 +268,58 @@ fn config_errors_stop_run_and_check_with_exit_2_naming_file_line_and_key() {
                 assert!(err.contains(n), "{command}: {err} lacks {n}");
             }
         }
+    }
+}
+
+/// A corpus of one-article outlets named `names`, run with `extra` config lines.
+fn run_outlets(names: &[&str]) -> (tempfile::TempDir, std::process::Output) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let lines: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, outlet)| {
+            serde_json::json!({"id": format!("a{i}"), "outlet": outlet, "title": "Talks",
+                "text": "Lavrov and Tillerson met in New York to discuss Syria."})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let config = tmp.path().join("c.toml");
+    std::fs::write(&config, "[run]\ninputs = [\"in.jsonl\"]\n").unwrap();
+    let out = newsprism(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        tmp.path().join("out").to_str().unwrap(),
+        "--quiet",
+    ]);
+    (tmp, out)
+}
+
+#[test]
+fn group_names_in_comparison_headers_are_spreadsheet_safe_and_never_collide() {
+    let (tmp, out) = run_outlets(&["=HYPERLINK(\"x\")", "Daily"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let header = std::fs::read_to_string(tmp.path().join("out/topic_comparison.csv")).unwrap();
+    let header = header.lines().next().unwrap();
+    assert_eq!(header, "topic,\"'=HYPERLINK(\"\"x\"\")\",Daily");
+
+    // "=x" becomes "'=x" in a header: with an outlet really named "'=x", two columns would
+    // share a name; the run says so and writes nothing
+    for names in [&["=x", "'=x"][..], &["topic", "Daily"][..]] {
+        let (tmp, out) = run_outlets(names);
+        assert_eq!(out.status.code(), Some(1), "{names:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("would share the column header") && err.contains(names[0]),
+            "{err}"
+        );
+        assert!(!tmp.path().join("out").exists());
     }
 }
