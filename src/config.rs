@@ -338,191 +338,12 @@ impl Settings {
         base: &Path,
         overrides: &Overrides,
     ) -> Result<Settings> {
-        let at = |needle: &str, msg: String| -> Error {
-            match line_of(source, needle) {
-                Some(line) => Error::config(format!("{}:{line}: {msg}", path.display())),
-                None => Error::config(format!("{}: {msg}", path.display())),
-            }
-        };
-
-        let name = &file.run.name;
-        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-            return Err(at(
-                "name",
-                format!("[run] name = {name:?} must be a plain folder name"),
-            ));
-        }
-
-        let mut group_by = Vec::new();
-        for col in &file.run.group_by {
-            let Some(g) = GroupColumn::ALL.iter().find(|g| g.name() == col) else {
-                let names: Vec<&str> = GroupColumn::ALL.iter().map(|g| g.name()).collect();
-                return Err(at(
-                    "group_by",
-                    format!(
-                        "[run] group_by: unknown column {col:?}{}",
-                        suggest(col, &names)
-                    ),
-                ));
-            };
-            if group_by.contains(g) {
-                return Err(at(
-                    "group_by",
-                    format!("[run] group_by lists {col:?} twice"),
-                ));
-            }
-            group_by.push(*g);
-        }
-        if group_by.is_empty() {
-            return Err(at(
-                "group_by",
-                "[run] group_by must name at least one column".into(),
-            ));
-        }
-
-        let known = language::known_codes();
-        // `needle` is how the code is written in the file, to find its line
-        let check_code = |code: &str, needle: String, key: String| -> Result<()> {
-            if language::is_known_code(code) {
-                Ok(())
-            } else {
-                Err(at(
-                    &needle,
-                    format!(
-                        "{key}: unknown language code {code:?}{}",
-                        suggest(code, &known)
-                    ),
-                ))
-            }
-        };
-        for code in &file.language.allow {
-            check_code(code, format!("\"{code}\""), "[language] allow".into())?;
-        }
-        if !(0.0..=1.0).contains(&file.language.min_confidence) {
-            return Err(at(
-                "min_confidence",
-                "[language] min_confidence must be between 0 and 1".into(),
-            ));
-        }
-        if file.language.prefix_chars == 0 {
-            return Err(at(
-                "prefix_chars",
-                "[language] prefix_chars must be at least 1".into(),
-            ));
-        }
-        for (key, map) in [
-            ("stopwords_add", &file.text.stopwords_add),
-            ("stopwords_remove", &file.text.stopwords_remove),
-        ] {
-            for code in map.keys() {
-                check_code(code, format!("{code} ="), format!("[text.{key}]"))?;
-            }
-        }
-        if !(MIN_ARTICLE_BYTES..=MAX_ARTICLE_BYTES).contains(&file.input.max_article_bytes) {
-            return Err(at(
-                "max_article_bytes",
-                format!(
-                    "[input] max_article_bytes = {} must be between {MIN_ARTICLE_BYTES} and {MAX_ARTICLE_BYTES}",
-                    file.input.max_article_bytes
-                ),
-            ));
-        }
-        if file.compare.top_terms == 0 {
-            return Err(at(
-                "top_terms",
-                "[compare] top_terms must be at least 1".into(),
-            ));
-        }
-
-        let mut ids = BTreeSet::new();
-        for topic in &mut file.topics {
-            let id = topic.id.clone();
-            if id.is_empty()
-                || !id
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-            {
-                return Err(at(
-                    &format!("\"{id}\""),
-                    format!("[[topics]] id {id:?}: use letters, digits, _ or -"),
-                ));
-            }
-            if !ids.insert(id.clone()) {
-                let needle = format!("\"{id}\"");
-                let second =
-                    nth_line_of(source, &needle, 2).map(|l| format!("{}:{l}", path.display()));
-                let place = second.unwrap_or_else(|| path.display().to_string());
-                return Err(Error::config(format!(
-                    "{place}: [[topics]] id {id:?} is used twice"
-                )));
-            }
-            for (code, terms) in &topic.terms {
-                check_code(code, format!("terms.{code}"), format!("topic {id:?} terms"))?;
-                if terms.iter().any(|t| t.trim().is_empty()) {
-                    return Err(at(
-                        &format!("\"{id}\""),
-                        format!("topic {id:?}: an empty term in terms.{code}"),
-                    ));
-                }
-            }
-            if topic.terms.values().all(Vec::is_empty) {
-                return Err(at(
-                    &format!("\"{id}\""),
-                    format!("topic {id:?} has no terms"),
-                ));
-            }
-            if topic.label.is_empty() {
-                topic.label = id;
-            }
-        }
-
-        let from_config = |p: &Path| {
-            if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                base.join(p)
-            }
-        };
-        // The order inputs are listed in changes nothing (files are read in sorted order),
-        // so it is normalized here too: the manifest stays the same for any order.
-        if !overrides.inputs.is_empty() {
-            file.run.inputs = overrides.inputs.clone();
-        }
-        file.run.inputs.sort();
-        file.run.inputs.dedup();
-        let inputs: Vec<PathBuf> = if overrides.inputs.is_empty() {
-            file.run.inputs.iter().map(|p| from_config(p)).collect()
-        } else {
-            file.run.inputs.clone()
-        };
-        if inputs.is_empty() {
-            return Err(at(
-                "inputs",
-                "[run] inputs is empty and no --input was given".into(),
-            ));
-        }
-        for input in &inputs {
-            if std::fs::symlink_metadata(input).is_err() {
-                return Err(at(
-                    "inputs",
-                    format!("input {} does not exist", input.display()),
-                ));
-            }
-        }
-        let sources = file.run.sources.as_deref().map(from_config);
-        if let Some(s) = &sources {
-            if !s.is_file() {
-                return Err(at(
-                    "sources",
-                    format!("[run] sources: {} is not a file", s.display()),
-                ));
-            }
-        }
-        let output_dir = match &overrides.output {
-            Some(dir) => dir.clone(),
-            None => from_config(&file.run.output).join(&file.run.name),
-        };
-
+        let src = ConfigSource { text: source, path };
+        check_run_name(&file.run, &src)?;
+        let group_by = resolve_group_by(&file.run, &src)?;
+        check_languages_and_bounds(&file, &src)?;
+        check_topics(&mut file.topics, &src)?;
+        let (inputs, sources, output_dir) = resolve_paths(&mut file, &src, base, overrides)?;
         Ok(Settings {
             file,
             config_path: Some(path.to_path_buf()),
@@ -532,6 +353,221 @@ impl Settings {
             output_dir,
         })
     }
+}
+
+/// The config's text and path, to point an error at the line where a key or value is.
+struct ConfigSource<'s> {
+    text: &'s str,
+    path: &'s Path,
+}
+
+impl ConfigSource<'_> {
+    /// A config error at the first line holding `needle` (or the file, if none does).
+    fn at(&self, needle: &str, msg: String) -> Error {
+        match line_of(self.text, needle) {
+            Some(line) => Error::config(format!("{}:{line}: {msg}", self.path.display())),
+            None => Error::config(format!("{}: {msg}", self.path.display())),
+        }
+    }
+
+    /// An error unless `code` is a language code newsprism knows; `needle` is how the code is
+    /// written in the file, to find its line.
+    fn check_code(&self, code: &str, needle: String, key: &str) -> Result<()> {
+        if language::is_known_code(code) {
+            return Ok(());
+        }
+        let known = language::known_codes();
+        Err(self.at(
+            &needle,
+            format!(
+                "{key}: unknown language code {code:?}{}",
+                suggest(code, &known)
+            ),
+        ))
+    }
+}
+
+fn check_run_name(run: &RunSection, src: &ConfigSource) -> Result<()> {
+    let name = &run.name;
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(src.at(
+            "name",
+            format!("[run] name = {name:?} must be a plain folder name"),
+        ));
+    }
+    Ok(())
+}
+
+fn resolve_group_by(run: &RunSection, src: &ConfigSource) -> Result<Vec<GroupColumn>> {
+    let mut group_by = Vec::new();
+    for col in &run.group_by {
+        let Some(g) = GroupColumn::ALL.iter().find(|g| g.name() == col) else {
+            let names: Vec<&str> = GroupColumn::ALL.iter().map(|g| g.name()).collect();
+            return Err(src.at(
+                "group_by",
+                format!(
+                    "[run] group_by: unknown column {col:?}{}",
+                    suggest(col, &names)
+                ),
+            ));
+        };
+        if group_by.contains(g) {
+            return Err(src.at("group_by", format!("[run] group_by lists {col:?} twice")));
+        }
+        group_by.push(*g);
+    }
+    if group_by.is_empty() {
+        return Err(src.at(
+            "group_by",
+            "[run] group_by must name at least one column".into(),
+        ));
+    }
+    Ok(group_by)
+}
+
+/// Language codes in `[language]` and `[text.*]`, and the numeric settings' bounds.
+fn check_languages_and_bounds(file: &ConfigFile, src: &ConfigSource) -> Result<()> {
+    for code in &file.language.allow {
+        src.check_code(code, format!("\"{code}\""), "[language] allow")?;
+    }
+    if !(0.0..=1.0).contains(&file.language.min_confidence) {
+        return Err(src.at(
+            "min_confidence",
+            "[language] min_confidence must be between 0 and 1".into(),
+        ));
+    }
+    if file.language.prefix_chars == 0 {
+        return Err(src.at(
+            "prefix_chars",
+            "[language] prefix_chars must be at least 1".into(),
+        ));
+    }
+    for (key, map) in [
+        ("stopwords_add", &file.text.stopwords_add),
+        ("stopwords_remove", &file.text.stopwords_remove),
+    ] {
+        for code in map.keys() {
+            src.check_code(code, format!("{code} ="), &format!("[text.{key}]"))?;
+        }
+    }
+    let max_article_bytes = file.input.max_article_bytes;
+    if !(MIN_ARTICLE_BYTES..=MAX_ARTICLE_BYTES).contains(&max_article_bytes) {
+        return Err(src.at(
+            "max_article_bytes",
+            format!(
+                "[input] max_article_bytes = {max_article_bytes} must be between {MIN_ARTICLE_BYTES} and {MAX_ARTICLE_BYTES}"
+            ),
+        ));
+    }
+    if file.compare.top_terms == 0 {
+        return Err(src.at("top_terms", "[compare] top_terms must be at least 1".into()));
+    }
+    Ok(())
+}
+
+/// Topic ids are unique and plain, every topic has terms in known languages; a missing label
+/// becomes the id.
+fn check_topics(topics: &mut [TopicSpec], src: &ConfigSource) -> Result<()> {
+    let mut ids = BTreeSet::new();
+    for topic in topics {
+        let id = topic.id.clone();
+        let quoted = format!("\"{id}\"");
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(src.at(
+                &quoted,
+                format!("[[topics]] id {id:?}: use letters, digits, _ or -"),
+            ));
+        }
+        if !ids.insert(id.clone()) {
+            let second =
+                nth_line_of(src.text, &quoted, 2).map(|l| format!("{}:{l}", src.path.display()));
+            let place = second.unwrap_or_else(|| src.path.display().to_string());
+            return Err(Error::config(format!(
+                "{place}: [[topics]] id {id:?} is used twice"
+            )));
+        }
+        for (code, terms) in &topic.terms {
+            src.check_code(
+                code,
+                format!("terms.{code}"),
+                &format!("topic {id:?} terms"),
+            )?;
+            if terms.iter().any(|t| t.trim().is_empty()) {
+                return Err(src.at(
+                    &quoted,
+                    format!("topic {id:?}: an empty term in terms.{code}"),
+                ));
+            }
+        }
+        if topic.terms.values().all(Vec::is_empty) {
+            return Err(src.at(&quoted, format!("topic {id:?} has no terms")));
+        }
+        if topic.label.is_empty() {
+            topic.label = id;
+        }
+    }
+    Ok(())
+}
+
+/// Inputs, sources and the output folder, relative paths resolved against the config's
+/// folder (command-line paths are taken as given) and checked to exist.
+fn resolve_paths(
+    file: &mut ConfigFile,
+    src: &ConfigSource,
+    base: &Path,
+    overrides: &Overrides,
+) -> Result<(Vec<PathBuf>, Option<PathBuf>, PathBuf)> {
+    let from_config = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        }
+    };
+    // The order inputs are listed in changes nothing (files are read in sorted order), so it
+    // is normalized here too: the manifest stays the same for any order.
+    if !overrides.inputs.is_empty() {
+        file.run.inputs = overrides.inputs.clone();
+    }
+    file.run.inputs.sort();
+    file.run.inputs.dedup();
+    let inputs: Vec<PathBuf> = if overrides.inputs.is_empty() {
+        file.run.inputs.iter().map(|p| from_config(p)).collect()
+    } else {
+        file.run.inputs.clone()
+    };
+    if inputs.is_empty() {
+        return Err(src.at(
+            "inputs",
+            "[run] inputs is empty and no --input was given".into(),
+        ));
+    }
+    for input in &inputs {
+        if std::fs::symlink_metadata(input).is_err() {
+            return Err(src.at(
+                "inputs",
+                format!("input {} does not exist", input.display()),
+            ));
+        }
+    }
+    let sources = file.run.sources.as_deref().map(from_config);
+    if let Some(s) = &sources {
+        if !s.is_file() {
+            return Err(src.at(
+                "sources",
+                format!("[run] sources: {} is not a file", s.display()),
+            ));
+        }
+    }
+    let output_dir = match &overrides.output {
+        Some(dir) => dir.clone(),
+        None => from_config(&file.run.output).join(&file.run.name),
+    };
+    Ok((inputs, sources, output_dir))
 }
 
 /// Parses config text; errors carry the line and, for a mistyped key, the nearest valid one.

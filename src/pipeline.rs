@@ -96,13 +96,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let staging = write::Staging::new(&settings.output_dir)?;
     let exclude: Vec<PathBuf> = settings.sources.iter().cloned().collect();
     let (files, walk_rejections) = ingest::discover(&settings.inputs, &exclude);
-    let threads = options
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Run(format!("cannot start {threads} worker threads: {e}")))?;
+    let pool = thread_pool(options.threads)?;
     let cache = RunCache::open(cfg, &staging)?;
 
     let step = ArticleStep {
@@ -128,6 +122,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     )?;
     let analysed_after = started.elapsed().as_secs_f64();
     let mut warnings = cache.warnings.clone();
+    warnings.sort();
     let cache_report = cache.finish(&staging, &counts)?;
     let accounting = account(&files, &walk_rejections, &reports, &counts);
     counts.rejected.extend(walk_rejections);
@@ -144,51 +139,51 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     crate::error::panic_if_testing("tables");
     // the tables' own parallel parts use the run's --threads as well
     pool.install(|| write::write_tables(staging.dir(), &tables))?;
-    let seconds = started.elapsed().as_secs_f64();
-    warnings.sort();
-    let manifest = Manifest {
-        newsprism_version: crate::VERSION,
-        config_file: settings
-            .config_path
-            .as_ref()
-            .map(|p| p.display().to_string()),
-        config: cfg,
-        inputs: &reports,
-        counts: ManifestCounts::of(&accounting),
-        languages: &languages,
+
+    let outcome = Outcome {
+        reports,
+        accounting,
+        languages,
         cache: cache_report,
-        analysis: ManifestAnalysis {
-            stopwords: cfg.text.stopwords,
-            stem: cfg.text.stem,
-            stemmer_panics: tools.analyzers.stemmer_panics(),
-            by_language: tools
-                .analyzers
-                .describe(languages.keys().map(String::as_str)),
-        },
-        warnings: &warnings,
-        tables: write::TABLE_FILES,
-        started: rfc3339(started_at),
-        finished: rfc3339(SystemTime::now()),
-        seconds: millis(seconds),
-        seconds_by_phase: Phases {
-            read_and_analyse: millis(analysed_after),
-            statistics_and_tables: millis(seconds - analysed_after),
-        },
+        warnings,
     };
+    let seconds = started.elapsed().as_secs_f64();
+    let timing = Phases {
+        read_and_analyse: millis(analysed_after),
+        statistics_and_tables: millis(seconds - analysed_after),
+    };
+    let manifest = Manifest::new(settings, &tools.analyzers, &outcome, started_at, timing);
     write::write_manifest(staging.dir(), &manifest)?;
     let output_dir = staging.commit()?;
-
     Ok(Summary {
         output_dir,
-        accounting,
+        accounting: outcome.accounting,
         cache: CacheUse {
-            whole: manifest.cache.articles_reused,
-            language_only: manifest.cache.articles_language_reused,
+            whole: outcome.cache.articles_reused,
+            language_only: outcome.cache.articles_language_reused,
         },
         seconds,
-        languages,
-        warnings,
+        languages: outcome.languages,
+        warnings: outcome.warnings,
     })
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Run(format!("cannot start {threads} worker threads: {e}")))
+}
+
+/// What a run found, for the manifest and the summary.
+struct Outcome {
+    reports: Vec<ingest::FileReport>,
+    accounting: Accounting,
+    languages: BTreeMap<String, u64>,
+    cache: ManifestCache,
+    warnings: Vec<String>,
 }
 
 /// What the per-article step needs, built from the settings once per run.
@@ -367,7 +362,7 @@ struct Manifest<'a> {
     inputs: &'a [ingest::FileReport],
     counts: ManifestCounts,
     languages: &'a BTreeMap<String, u64>,
-    cache: ManifestCache,
+    cache: &'a ManifestCache,
     analysis: ManifestAnalysis,
     /// Things a researcher should know about this run (e.g. an unusable cache).
     warnings: &'a [String],
@@ -378,6 +373,44 @@ struct Manifest<'a> {
     /// Where a nightly run's time went: the parallel stage (reading, detection, analysis,
     /// counting), then merging, statistics and writing the tables.
     seconds_by_phase: Phases,
+}
+
+impl<'a> Manifest<'a> {
+    fn new(
+        settings: &'a Settings,
+        analyzers: &Analyzers,
+        outcome: &'a Outcome,
+        started_at: SystemTime,
+        seconds_by_phase: Phases,
+    ) -> Manifest<'a> {
+        let cfg = &settings.file;
+        Manifest {
+            newsprism_version: crate::VERSION,
+            config_file: settings
+                .config_path
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            config: cfg,
+            inputs: &outcome.reports,
+            counts: ManifestCounts::of(&outcome.accounting),
+            languages: &outcome.languages,
+            cache: &outcome.cache,
+            analysis: ManifestAnalysis {
+                stopwords: cfg.text.stopwords,
+                stem: cfg.text.stem,
+                stemmer_panics: analyzers.stemmer_panics(),
+                by_language: analyzers.describe(outcome.languages.keys().map(String::as_str)),
+            },
+            warnings: &outcome.warnings,
+            tables: write::TABLE_FILES,
+            started: rfc3339(started_at),
+            finished: rfc3339(SystemTime::now()),
+            seconds: millis(
+                seconds_by_phase.read_and_analyse + seconds_by_phase.statistics_and_tables,
+            ),
+            seconds_by_phase,
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -18,6 +18,7 @@
 //! `sources.csv` (outlet, country, language) and, with `--copies`, `copies.csv` (id, copy_of,
 //! edits: which articles republish an earlier article of another outlet, and how).
 
+use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -171,6 +172,7 @@ struct Outlet {
     language: usize,
 }
 
+#[derive(Clone)]
 struct Article {
     id: String,
     outlet: usize,
@@ -213,19 +215,12 @@ fn generate(flags: &Flags) -> io::Result<String> {
     write_sources(&flags.out, &outlets, &codes)?;
     let mut truth = csv_writer(&flags.out.join("truth.csv"), &["id", "language"])?;
     let mut copies = if flags.copies > 0.0 {
-        Some(csv_writer(
-            &flags.out.join("copies.csv"),
-            &["id", "copy_of", "edits"],
-        )?)
+        Some(Syndication::new(flags, codes.len())?)
     } else {
         None
     };
     let mut sink = Sink::new(flags);
     let mut rng = Rng(flags.seed);
-    // a second stream for the copies, so that --copies 0 draws the same articles as before
-    let mut copy_rng = Rng(flags.seed.wrapping_mul(7919).wrapping_add(1));
-    // per language: the most recent originals, which a later article may republish
-    let mut originals: Vec<Vec<Article>> = codes.iter().map(|_| Vec::new()).collect();
     let mut characters = 0usize;
     for i in 0..flags.articles {
         let outlet_index = rng.below(outlets.len());
@@ -239,24 +234,7 @@ fn generate(flags: &Flags) -> io::Result<String> {
             text,
         };
         if let Some(copies) = copies.as_mut() {
-            let recent = &originals[outlet.language];
-            let pool: Vec<&Article> = recent[recent.len().saturating_sub(200)..]
-                .iter()
-                .filter(|o| o.outlet != outlet_index)
-                .collect();
-            if !pool.is_empty() && copy_rng.unit() < flags.copies {
-                let original = *copy_rng.pick(&pool);
-                let edits = republish(&mut copy_rng, original, &mut article, &outlet.name);
-                copies.write_record([&article.id, &original.id, &edits.join("+")])?;
-            } else {
-                originals[outlet.language].push(Article {
-                    id: article.id.clone(),
-                    outlet: article.outlet,
-                    published: article.published.clone(),
-                    title: article.title.clone(),
-                    text: article.text.clone(),
-                });
-            }
+            copies.maybe_republish(&mut article, outlet)?;
         }
         truth.write_record([&article.id, codes[outlet.language].1])?;
         characters += article.title.chars().count() + article.text.chars().count();
@@ -264,8 +242,8 @@ fn generate(flags: &Flags) -> io::Result<String> {
     }
     sink.finish()?;
     truth.flush()?;
-    if let Some(mut c) = copies {
-        c.flush()?;
+    if let Some(c) = copies {
+        c.finish()?;
     }
     Ok(format!(
         "{} articles, {} outlets, {} languages, {:.1} M characters of title+text in {}",
@@ -275,6 +253,57 @@ fn generate(flags: &Flags) -> io::Result<String> {
         characters as f64 / 1e6,
         flags.out.display()
     ))
+}
+
+/// Turns a share of the articles into republished copies of recent ones (`copies.csv`).
+struct Syndication {
+    out: csv::Writer<File>,
+    /// A stream of its own, so that --copies 0 draws the same articles as without it.
+    rng: Rng,
+    share: f64,
+    /// Per language, the most recent originals, which a later article may republish.
+    recent: Vec<VecDeque<Article>>,
+}
+
+impl Syndication {
+    /// How far back a copy may reach, in originals of its language.
+    const WINDOW: usize = 200;
+
+    fn new(flags: &Flags, languages: usize) -> io::Result<Syndication> {
+        Ok(Syndication {
+            out: csv_writer(&flags.out.join("copies.csv"), &["id", "copy_of", "edits"])?,
+            rng: Rng(flags.seed.wrapping_mul(7919).wrapping_add(1)),
+            share: flags.copies,
+            recent: (0..languages).map(|_| VecDeque::new()).collect(),
+        })
+    }
+
+    /// Makes `article` a copy of a recent original of another outlet (with the chance
+    /// `share`), or remembers it as an original.
+    fn maybe_republish(&mut self, article: &mut Article, outlet: &Outlet) -> io::Result<()> {
+        let recent = &mut self.recent[outlet.language];
+        let pool: Vec<&Article> = recent
+            .iter()
+            .filter(|o| o.outlet != article.outlet)
+            .collect();
+        if !pool.is_empty() && self.rng.unit() < self.share {
+            let original = *self.rng.pick(&pool);
+            let edits = republish(&mut self.rng, original, article, &outlet.name);
+            return self
+                .out
+                .write_record([&article.id, &original.id, &edits.join("+")])
+                .map_err(io::Error::from);
+        }
+        if recent.len() == Self::WINDOW {
+            recent.pop_front();
+        }
+        recent.push_back(article.clone());
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 fn codes() -> Vec<&'static str> {

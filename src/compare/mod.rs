@@ -97,6 +97,7 @@ pub struct Tables {
     pub rejected: Vec<Rejection>,
 }
 
+/// Every table of a run from its counts: rows sorted, statistics computed.
 pub fn tables(
     counts: Counts,
     topics: &[Topic],
@@ -115,7 +116,22 @@ pub fn tables(
     let mut groups: Vec<(Vec<String>, GroupCounts)> = groups.into_iter().collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let article_topics = articles
+    let (topics_by_group, topic_comparison) = topic_rows(&groups, topics);
+    Tables {
+        group_columns: group_by.iter().map(|g| g.name()).collect(),
+        article_topics: article_topic_rows(&articles, topics),
+        articles,
+        topics_by_group,
+        topic_comparison,
+        terms_by_group: term_rows(&groups, &vocabulary, compare.top_terms),
+        languages: language_rows(&groups),
+        keyness: Keyness::new(groups, vocabulary, compare),
+        rejected,
+    }
+}
+
+fn article_topic_rows(articles: &[ArticleRow], topics: &[Topic]) -> Vec<ArticleTopicRow> {
+    articles
         .iter()
         .flat_map(|a| {
             a.topic_hits.iter().map(|&(t, hits)| ArticleTopicRow {
@@ -126,23 +142,30 @@ pub fn tables(
                 hits: u64::from(hits),
             })
         })
-        .collect();
+        .collect()
+}
 
+/// `topics_by_group.csv` (each group's topic counts with its interval and emphasis against
+/// the rest) and the wide `topic_comparison.csv`.
+fn topic_rows(
+    groups: &[(Vec<String>, GroupCounts)],
+    topics: &[Topic],
+) -> (Vec<TopicGroupRow>, TopicComparison) {
     let total_terms: u64 = groups.iter().map(|(_, g)| g.terms).sum();
     let topic_totals: Vec<u64> = (0..topics.len())
         .map(|i| groups.iter().map(|(_, g)| g.topic_hits[i]).sum())
         .collect();
-    let mut topics_by_group = Vec::new();
+    let mut rows = Vec::new();
     let mut comparison_rows: Vec<(String, Vec<f64>)> =
         topics.iter().map(|t| (t.id.clone(), Vec::new())).collect();
-    for (key, g) in &groups {
+    for (key, g) in groups {
         for (i, topic) in topics.iter().enumerate() {
             let per_1k_words = per_1k(g.topic_hits[i], g.words);
             let (a, b) = (g.topic_hits[i], topic_totals[i] - g.topic_hits[i]);
             let (wg, wr) = (g.terms, total_terms - g.terms);
             let g2 = stats::g2(a, b, wg.saturating_sub(a), wr.saturating_sub(b));
             let (ci_low, ci_high) = stats::wilson_95(g.topic_articles[i], g.articles);
-            topics_by_group.push(TopicGroupRow {
+            rows.push(TopicGroupRow {
                 group: key.clone(),
                 topic: topic.id.clone(),
                 kind: topic.kind.as_str(),
@@ -160,9 +183,22 @@ pub fn tables(
             comparison_rows[i].1.push(per_1k_words);
         }
     }
+    let comparison = TopicComparison {
+        columns: groups.iter().map(|(k, _)| group_label(k)).collect(),
+        keys: groups.iter().map(|(k, _)| k.clone()).collect(),
+        rows: comparison_rows,
+    };
+    (rows, comparison)
+}
 
-    let mut terms_by_group = Vec::new();
-    for (key, g) in &groups {
+/// Each group's `top_terms` most frequent terms (ties alphabetical).
+fn term_rows(
+    groups: &[(Vec<String>, GroupCounts)],
+    vocabulary: &Vocabulary,
+    top_terms: usize,
+) -> Vec<TermGroupRow> {
+    let mut rows = Vec::new();
+    for (key, g) in groups {
         let mut terms: Vec<(&str, &TermCount)> = g
             .term_counts
             .iter()
@@ -172,49 +208,37 @@ pub fn tables(
             b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0))
         };
         // only the top of a long vocabulary needs ordering
-        if terms.len() > compare.top_terms {
-            terms.select_nth_unstable_by(compare.top_terms, by_count);
-            terms.truncate(compare.top_terms);
+        if terms.len() > top_terms {
+            terms.select_nth_unstable_by(top_terms, by_count);
+            terms.truncate(top_terms);
         }
         terms.sort_unstable_by(by_count);
         for (term, tc) in terms {
-            terms_by_group.push(TermGroupRow {
+            rows.push(TermGroupRow {
                 group: key.clone(),
                 term: term.to_string(),
-                display: display_form(tc, &vocabulary).to_string(),
+                display: display_form(tc, vocabulary).to_string(),
                 count: tc.count,
                 per_1k_words: per_1k(tc.count, g.words),
                 articles_mentioning: tc.articles,
             });
         }
     }
+    rows
+}
 
-    let mut languages = Vec::new();
-    for (key, g) in &groups {
+fn language_rows(groups: &[(Vec<String>, GroupCounts)]) -> Vec<LanguageRow> {
+    let mut rows = Vec::new();
+    for (key, g) in groups {
         let mut langs: Vec<(&&str, &u64)> = g.languages.iter().collect();
         langs.sort();
-        languages.extend(langs.into_iter().map(|(l, n)| LanguageRow {
+        rows.extend(langs.into_iter().map(|(l, n)| LanguageRow {
             group: key.clone(),
             language: l.to_string(),
             articles: *n,
         }));
     }
-
-    Tables {
-        group_columns: group_by.iter().map(|g| g.name()).collect(),
-        articles,
-        article_topics,
-        topics_by_group,
-        topic_comparison: TopicComparison {
-            columns: groups.iter().map(|(k, _)| group_label(k)).collect(),
-            keys: groups.iter().map(|(k, _)| k.clone()).collect(),
-            rows: comparison_rows,
-        },
-        terms_by_group,
-        keyness: Keyness::new(groups, vocabulary, compare),
-        languages,
-        rejected,
-    }
+    rows
 }
 
 /// Rows with p below this are written to keyness.csv whatever their rank.

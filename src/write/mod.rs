@@ -67,16 +67,29 @@ pub fn comparison_headers(t: &Tables) -> Result<Vec<String>> {
 
 /// Writes every table into `dir`.
 pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
+    // checked first: an ambiguous table is an error before any file is written
     let comparison_headers = comparison_headers(t)?;
-    // the group columns of rows that carry a group key
-    let group_cols = |keys: Vec<&[String]>| -> Vec<Column> {
-        t.group_columns
-            .iter()
-            .enumerate()
-            .map(|(i, name)| text(name, keys.iter().map(|k| k[i].as_str())))
-            .collect()
-    };
+    write_articles(dir, t)?;
+    write_article_topics(dir, t)?;
+    write_topics_by_group(dir, t)?;
+    write_topic_comparison(dir, t, &comparison_headers)?;
+    write_terms_by_group(dir, t)?;
+    write_keyness(dir, t)?;
+    test_pause();
+    write_languages(dir, t)?;
+    write_rejected(dir, t)
+}
 
+/// The group columns (one per `group_by` column) of rows with these group keys.
+fn group_columns(t: &Tables, keys: &[&[String]]) -> Vec<Column> {
+    t.group_columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| text(name, keys.iter().map(|k| k[i].as_str())))
+        .collect()
+}
+
+fn write_articles(dir: &Path, t: &Tables) -> Result<()> {
     write_in_chunks(dir, "articles.csv", &t.articles, |a| {
         vec![
             text("article_id", a.iter().map(|r| r.id())),
@@ -98,8 +111,10 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
             count("words", a.iter().map(|r| r.words)),
             count("terms", a.iter().map(|r| r.terms)),
         ]
-    })?;
+    })
+}
 
+fn write_article_topics(dir: &Path, t: &Tables) -> Result<()> {
     write_in_chunks(dir, "article_topics.csv", &t.article_topics, |at| {
         vec![
             text("article_id", at.iter().map(|r| r.article_id.as_str())),
@@ -108,10 +123,13 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
             text("kind", at.iter().map(|r| r.kind)),
             count("hits", at.iter().map(|r| r.hits)),
         ]
-    })?;
+    })
+}
 
+fn write_topics_by_group(dir: &Path, t: &Tables) -> Result<()> {
     let tg = &t.topics_by_group;
-    let mut cols = group_cols(tg.iter().map(|r| r.group.as_slice()).collect());
+    let keys: Vec<&[String]> = tg.iter().map(|r| r.group.as_slice()).collect();
+    let mut cols = group_columns(t, &keys);
     cols.extend([
         text("topic", tg.iter().map(|r| r.topic.as_str())),
         text("kind", tg.iter().map(|r| r.kind)),
@@ -132,17 +150,22 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
         float("p_value", tg.iter().map(|r| r.p_value)),
         maybe_float("log_ratio", tg.iter().map(|r| r.log_ratio)),
     ]);
-    write(dir, "topics_by_group.csv", cols)?;
+    write(dir, "topics_by_group.csv", cols)
+}
 
+fn write_topic_comparison(dir: &Path, t: &Tables, headers: &[String]) -> Result<()> {
     let tc = &t.topic_comparison;
     let mut cols = vec![text("topic", tc.rows.iter().map(|r| r.0.as_str()))];
-    for (i, name) in comparison_headers.iter().enumerate() {
+    for (i, name) in headers.iter().enumerate() {
         cols.push(float(name, tc.rows.iter().map(|r| round(r.1[i], 6))));
     }
-    write(dir, "topic_comparison.csv", cols)?;
+    write(dir, "topic_comparison.csv", cols)
+}
 
+fn write_terms_by_group(dir: &Path, t: &Tables) -> Result<()> {
     let tt = &t.terms_by_group;
-    let mut cols = group_cols(tt.iter().map(|r| r.group.as_slice()).collect());
+    let keys: Vec<&[String]> = tt.iter().map(|r| r.group.as_slice()).collect();
+    let mut cols = group_columns(t, &keys);
     cols.extend([
         text("term", tt.iter().map(|r| r.term.as_str())),
         text("display", tt.iter().map(|r| r.display.as_str())),
@@ -153,10 +176,12 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
             tt.iter().map(|r| r.articles_mentioning),
         ),
     ]);
-    write(dir, "terms_by_group.csv", cols)?;
+    write(dir, "terms_by_group.csv", cols)
+}
 
-    // a few groups at a time (scored in parallel), appended in group order to one file:
-    // keyness can have millions of rows, which need not all be in memory at once
+/// A few groups at a time (scored in parallel), appended in group order to one file: keyness
+/// can have millions of rows, which need not all be in memory at once.
+fn write_keyness(dir: &Path, t: &Tables) -> Result<()> {
     let path = dir.join("keyness.csv");
     let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
     let groups = t.keyness.groups();
@@ -168,25 +193,30 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
             .map(|gi| t.keyness.rows(gi))
             .collect();
         for k in &chunk {
-            write_to(&mut file, &path, keyness_columns(k, &group_cols), header)?;
+            write_to(&mut file, &path, keyness_columns(t, k), header)?;
             header = false;
         }
     }
     if header {
         // no group at all: the header alone
-        write_to(&mut file, &path, keyness_columns(&[], &group_cols), true)?;
+        write_to(&mut file, &path, keyness_columns(t, &[]), true)?;
     }
-    test_pause();
+    Ok(())
+}
 
+fn write_languages(dir: &Path, t: &Tables) -> Result<()> {
     let l = &t.languages;
-    let mut cols = group_cols(l.iter().map(|r| r.group.as_slice()).collect());
+    let keys: Vec<&[String]> = l.iter().map(|r| r.group.as_slice()).collect();
+    let mut cols = group_columns(t, &keys);
     // grouped by language, the group column already says it
     if !t.group_columns.contains(&"language") {
         cols.push(text("language", l.iter().map(|r| r.language.as_str())));
     }
     cols.push(count("articles", l.iter().map(|r| r.articles)));
-    write(dir, "languages.csv", cols)?;
+    write(dir, "languages.csv", cols)
+}
 
+fn write_rejected(dir: &Path, t: &Tables) -> Result<()> {
     let r = &t.rejected;
     write(
         dir,
@@ -201,15 +231,12 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
             text("reason", r.iter().map(|r| r.reason.as_str())),
             text("excerpt", r.iter().map(|r| r.excerpt.as_str())),
         ],
-    )?;
-    Ok(())
+    )
 }
 
-fn keyness_columns(
-    k: &[KeynessRow],
-    group_cols: &dyn Fn(Vec<&[String]>) -> Vec<Column>,
-) -> Vec<Column> {
-    let mut cols = group_cols(k.iter().map(|r| &r.group[..]).collect());
+fn keyness_columns(t: &Tables, k: &[KeynessRow]) -> Vec<Column> {
+    let keys: Vec<&[String]> = k.iter().map(|r| &r.group[..]).collect();
+    let mut cols = group_columns(t, &keys);
     cols.extend([
         text("term", k.iter().map(|r| r.term)),
         text("display", k.iter().map(|r| r.display)),
