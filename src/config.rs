@@ -629,7 +629,7 @@ fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
 fn suggest<S: AsRef<str>>(word: &str, candidates: &[S]) -> String {
     let scored: Vec<(usize, &str)> = candidates
         .iter()
-        .map(|c| (edit_distance(word, c.as_ref()), c.as_ref()))
+        .map(|c| (strsim::levenshtein(word, c.as_ref()), c.as_ref()))
         .collect();
     let Some(best) = scored.iter().map(|s| s.0).min() else {
         return String::new();
@@ -644,20 +644,6 @@ fn suggest<S: AsRef<str>>(word: &str, candidates: &[S]) -> String {
         .map(|s| format!("`{}`", s.1))
         .collect();
     format!("; did you mean {}?", nearest.join(" or "))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn line_of(source: &str, needle: &str) -> Option<usize> {
