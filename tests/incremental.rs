@@ -198,3 +198,33 @@ fn an_unusable_cache_is_said_and_the_run_is_full() {
     assert!(String::from_utf8_lossy(&next.stdout).contains("articles reused"));
     assert!(String::from_utf8_lossy(&next.stderr).is_empty());
 }
+
+/// A cache written by a newsprism whose analysis or detection code differed (its header's
+/// fingerprints are those of the build that wrote it) is not served as if it were current.
+#[test]
+fn a_cache_from_a_build_with_other_analysis_code_is_not_reused() {
+    let s = setup();
+    let config = write_config(&s.root, "config.toml", "");
+    let nightly = s.root.join("nightly");
+    run(&config, &nightly);
+    let header_path = nightly.join("cache/header.json");
+    let rewrite = |key: &str, value: &str| {
+        let mut h: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&header_path).unwrap()).unwrap();
+        h["fingerprints"][key] = value.into();
+        std::fs::write(&header_path, h.to_string()).unwrap();
+    };
+
+    // the same detector, another tokenizer or stemmer: languages kept, analyses redone
+    rewrite("analysis", "written by a build with another analysis");
+    let out = run(&config, &nightly);
+    assert!(
+        out.contains("0 articles reused from the previous run, 600 analysed anew (600 of them kept their detected language)"),
+        "{out}"
+    );
+
+    // another detector: nothing reused
+    rewrite("language", "written by a build with another detector");
+    let out = run(&config, &nightly);
+    assert!(!out.contains("cache:"), "{out}");
+}
