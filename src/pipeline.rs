@@ -470,6 +470,7 @@ pub fn check(settings: &Settings) -> Result<CheckReport> {
     let cfg = &settings.file;
     let analyzers = Analyzers::new(&cfg.text);
     Lexicon::compile(&cfg.topics, &analyzers)?;
+    write::check_replaceable(&settings.output_dir)?;
     if let Some(path) = &settings.sources {
         Sources::load(path)?;
     }

@@ -243,6 +243,21 @@ fn an_output_folder_newsprism_did_not_write_is_refused_and_left_untouched() {
         err.contains("Documents") && err.contains("`thesis.docx`") && err.contains("--output"),
         "{err}"
     );
+    // `check` says the same, with the same exit code
+    let cfg = tmp.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[run]\ninputs = [{:?}]\noutput = {:?}\nname = \"Documents\"\n",
+            repo().join("data").to_str().unwrap(),
+            tmp.path().to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let check = newsprism(&["check", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("`thesis.docx`"));
+    std::fs::remove_file(&cfg).unwrap();
     // nothing changed, and nothing was added beside it (no lock, no partial folder)
     assert_eq!(snapshot(tmp.path()), before);
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);

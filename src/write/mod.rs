@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::article::RowField;
 use crate::compare::{KeynessRow, Tables};
 use crate::error::{Error, Result};
-pub use staging::Staging;
+pub use staging::{check_replaceable, Staging};
 
 /// The output files of a run, in the order they are written.
 pub const TABLE_FILES: [&str; 8] = [

@@ -123,7 +123,7 @@ impl Drop for Staging {
 
 /// Refuses a target that exists and is not a newsprism run folder or an empty folder (exit 2,
 /// naming the folder and what is in it).
-fn check_replaceable(target: &Path) -> Result<()> {
+pub fn check_replaceable(target: &Path) -> Result<()> {
     let meta = match fs::symlink_metadata(target) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
