@@ -46,7 +46,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Panics at `place` when the environment variable `NEWSPRISM_TEST_PANIC` names it: how the
 /// tests reach the code that turns a panic in the reader, a worker or the table writer into a
 /// clean exit 1 (no input is known to cause one). Read once per reader, worker or run.
-pub fn panic_if_testing(place: &str) {
+pub(crate) fn panic_if_testing(place: &str) {
     if std::env::var_os("NEWSPRISM_TEST_PANIC").is_some_and(|v| v == place) {
         panic!("NEWSPRISM_TEST_PANIC={place}");
     }
