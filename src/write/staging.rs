@@ -183,8 +183,12 @@ fn remove_leftovers(parent: &Path, name: &str) {
         return;
     };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = fs::remove_dir_all(entry.path());
+        let path = entry.path();
+        // ours only: a run writes the marker first thing, or died before it (empty folder)
+        let ours = path.join(MARKER).is_file()
+            || fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none());
+        if entry.file_name().to_string_lossy().starts_with(&prefix) && ours {
+            let _ = fs::remove_dir_all(&path);
         }
     }
 }
@@ -252,9 +256,15 @@ mod tests {
         let target = dir.path().join("run");
         let stale = dir.path().join(".run.partial-999999");
         fs::create_dir(&stale).unwrap();
+        fs::write(stale.join(MARKER), "").unwrap();
         fs::write(stale.join("articles.csv"), "half").unwrap();
+        // a folder that only looks like a leftover is not ours to delete
+        let lookalike = dir.path().join(".run.partial-notes");
+        fs::create_dir(&lookalike).unwrap();
+        fs::write(lookalike.join("notes.txt"), "mine").unwrap();
         let staging = Staging::new(&target).unwrap();
         assert!(!stale.exists());
+        assert!(lookalike.join("notes.txt").is_file());
         staging.commit().unwrap();
         assert!(target.is_dir());
     }
