@@ -224,6 +224,8 @@ pub struct CompareSection {
     pub min_count: u64,
     /// Terms listed per group in terms_by_group.csv.
     pub top_terms: usize,
+    /// What `topic_comparison.csv` shows for each group and topic.
+    pub topic_measure: TopicMeasure,
 }
 
 impl Default for CompareSection {
@@ -231,8 +233,22 @@ impl Default for CompareSection {
         CompareSection {
             min_count: 5,
             top_terms: 50,
+            topic_measure: TopicMeasure::ShareArticles,
         }
     }
+}
+
+/// A group's attention to a topic, as `topic_comparison.csv` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TopicMeasure {
+    /// The share of the group's articles that mention the topic: the same whatever the
+    /// language's tokenization, so comparable across languages.
+    ShareArticles,
+    /// Hits per 1,000 words: depends on how a language makes words (compounds, bigrams),
+    /// so comparable within one language only.
+    #[serde(rename = "per_1k_words")]
+    Per1kWords,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]

@@ -145,10 +145,17 @@ fn seed_article_topics_match_a_hand_count() {
     let per_1k: f64 = syria["per_1k_words"].parse().unwrap();
     assert!((per_1k - 9000.0 / words).abs() < 1e-6);
 
-    // the wide table has one column per outlet and the same figure
+    // the wide table has one column per outlet and, by default, the share of its articles
+    // that mention the topic: le-veilleur's three articles, one of them on Syria
     let wide = read_csv(&out.join("topic_comparison.csv"));
     let syria_wide = wide.iter().find(|r| r["topic"] == "syria").unwrap();
-    assert_eq!(syria_wide["rt-france"].parse::<f64>().unwrap(), per_1k);
+    assert_eq!(syria_wide["rt-france"], "1.0");
+    let veilleur = rows
+        .iter()
+        .find(|r| r["outlet"] == "le-veilleur" && r["topic"] == "syria")
+        .unwrap();
+    assert_eq!(veilleur["articles"], "3");
+    assert_eq!(syria_wide["le-veilleur"], veilleur["share_articles"]);
     assert_eq!(syria_wide.len(), 14);
 }
 

@@ -153,9 +153,36 @@ fn log_ratio_and_wilson_interval() {
     );
     assert!((value(row, "ci_low") - 0.1078).abs() < 5e-5, "{row:?}");
     assert!((value(row, "ci_high") - 0.6032).abs() < 5e-5, "{row:?}");
-    // the topic's hits against the rest, on the same 2×2 table as the term: G²(6, 2, 9994, 9998)
-    close(value(row, "g2"), 2.0937929);
-    close(value(row, "log_ratio"), 1.5849625);
+    // the topic's emphasis on article counts, which no tokenization changes: 3 of x's 10
+    // articles mention it against 1 of y's 1, G²(3, 1, 7, 0) = −2.2033130 (by hand:
+    // 2·[3 ln(3/3.6364) + 1 ln(1/0.3636) + 7 ln(7/6.3636)], negative as x's share is lower),
+    // Log Ratio log2(0.3 / 1.0)
+    close(value(row, "g2"), -2.2033130);
+    close(value(row, "p_value"), 0.1377145);
+    close(value(row, "log_ratio"), -1.7369656);
+    // per 1,000 words stays a column: 6 hits in 10,000 words
+    close(value(row, "per_1k_words"), 0.6);
+
+    // topic_comparison.csv shows the share of articles by default …
+    let wide = read_csv(&out.join("topic_comparison.csv"));
+    let focus = wide.iter().find(|r| r["topic"] == "focus").unwrap();
+    close(value(focus, "x"), 0.3);
+    close(value(focus, "y"), 1.0);
+    // … and hits per 1,000 words when asked
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            "[text]",
+            "[compare]\ntopic_measure = \"per_1k_words\"\n\n[text]",
+        ),
+    )
+    .unwrap();
+    let out = run(&config, "1");
+    let wide = read_csv(&out.join("topic_comparison.csv"));
+    let focus = wide.iter().find(|r| r["topic"] == "focus").unwrap();
+    close(value(focus, "x"), 0.6);
+    close(value(focus, "y"), 0.2);
 }
 
 #[test]

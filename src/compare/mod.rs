@@ -2,15 +2,16 @@
 //! output does not depend on thread count or input order.
 //!
 //! Rates are per 1,000 words, where words are the word tokens before stopwords were dropped
-//! (the `words` column of `articles.csv`). The statistics of [`stats`] compare a group with
-//! all other groups pooled, on the counted terms (after stopwords).
+//! (the `words` column of `articles.csv`); tokenization differs between languages, so they
+//! compare within a language. The statistics of [`stats`] compare a group with all other
+//! groups pooled: terms on counted terms (after stopwords), topics on articles.
 
 pub mod stats;
 
 use std::sync::{Arc, OnceLock};
 
 use crate::article::ArticleRow;
-use crate::config::{CompareSection, GroupColumn};
+use crate::config::{CompareSection, GroupColumn, TopicMeasure};
 use crate::counts::{Counts, GroupCounts, TermCount};
 use crate::ingest::Rejection;
 use crate::topics::Topic;
@@ -36,7 +37,8 @@ pub struct TopicGroupRow {
     /// Wilson 95 % interval of `share_articles`.
     pub ci_low: f64,
     pub ci_high: f64,
-    /// The topic's hits in the group against the rest, on counted terms.
+    /// The share of the group's articles that mention the topic against the same share in
+    /// the rest (a 2×2 of article counts).
     pub g2: f64,
     pub p_value: f64,
     pub log_ratio: Option<f64>,
@@ -116,7 +118,7 @@ pub fn tables(
     let mut groups: Vec<(Vec<String>, GroupCounts)> = groups.into_iter().collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let (topics_by_group, topic_comparison) = topic_rows(&groups, topics);
+    let (topics_by_group, topic_comparison) = topic_rows(&groups, topics, compare.topic_measure);
     Tables {
         group_columns: group_by.iter().map(|g| g.name()).collect(),
         article_topics: article_topic_rows(&articles, topics),
@@ -147,13 +149,19 @@ fn article_topic_rows(articles: &[ArticleRow], topics: &[Topic]) -> Vec<ArticleT
 
 /// `topics_by_group.csv` (each group's topic counts with its interval and emphasis against
 /// the rest) and the wide `topic_comparison.csv`.
+///
+/// The emphasis statistics (G², p, Log Ratio) compare the share of the group's articles that
+/// mention the topic with the share among all other groups' articles: a 2×2 table of article
+/// counts, which does not depend on how a language is split into words, so a French outlet
+/// and a Chinese one compare on the same footing.
 fn topic_rows(
     groups: &[(Vec<String>, GroupCounts)],
     topics: &[Topic],
+    measure: TopicMeasure,
 ) -> (Vec<TopicGroupRow>, TopicComparison) {
-    let total_terms: u64 = groups.iter().map(|(_, g)| g.terms).sum();
-    let topic_totals: Vec<u64> = (0..topics.len())
-        .map(|i| groups.iter().map(|(_, g)| g.topic_hits[i]).sum())
+    let total_articles: u64 = groups.iter().map(|(_, g)| g.articles).sum();
+    let mentioning_totals: Vec<u64> = (0..topics.len())
+        .map(|i| groups.iter().map(|(_, g)| g.topic_articles[i]).sum())
         .collect();
     let mut rows = Vec::new();
     let mut comparison_rows: Vec<(String, Vec<f64>)> =
@@ -161,26 +169,34 @@ fn topic_rows(
     for (key, g) in groups {
         for (i, topic) in topics.iter().enumerate() {
             let per_1k_words = per_1k(g.topic_hits[i], g.words);
-            let (a, b) = (g.topic_hits[i], topic_totals[i] - g.topic_hits[i]);
-            let (wg, wr) = (g.terms, total_terms - g.terms);
-            let g2 = stats::g2(a, b, wg.saturating_sub(a), wr.saturating_sub(b));
-            let (ci_low, ci_high) = stats::wilson_95(g.topic_articles[i], g.articles);
+            let share_articles = ratio(g.topic_articles[i], g.articles);
+            // articles mentioning the topic, in the group and in the rest, out of their articles
+            let (a, b) = (
+                g.topic_articles[i],
+                mentioning_totals[i] - g.topic_articles[i],
+            );
+            let (ng, nr) = (g.articles, total_articles - g.articles);
+            let g2 = stats::g2(a, b, ng - a, nr - b);
+            let (ci_low, ci_high) = stats::wilson_95(a, ng);
             rows.push(TopicGroupRow {
                 group: key.clone(),
                 topic: topic.id.clone(),
                 kind: topic.kind.as_str(),
                 hits: g.topic_hits[i],
-                articles: g.articles,
-                articles_mentioning: g.topic_articles[i],
-                share_articles: ratio(g.topic_articles[i], g.articles),
+                articles: ng,
+                articles_mentioning: a,
+                share_articles,
                 per_1k_words,
                 ci_low,
                 ci_high,
                 g2,
                 p_value: stats::p_chi2_1(g2),
-                log_ratio: stats::log_ratio(a, wg, b, wr),
+                log_ratio: stats::log_ratio(a, ng, b, nr),
             });
-            comparison_rows[i].1.push(per_1k_words);
+            comparison_rows[i].1.push(match measure {
+                TopicMeasure::ShareArticles => share_articles,
+                TopicMeasure::Per1kWords => per_1k_words,
+            });
         }
     }
     let comparison = TopicComparison {
@@ -536,6 +552,7 @@ mod tests {
             &CompareSection {
                 min_count: 5,
                 top_terms: 2,
+                ..CompareSection::default()
             },
         );
         let rows: Vec<KeynessRow> = (0..keyness.groups())
