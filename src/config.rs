@@ -226,6 +226,9 @@ pub struct CompareSection {
     pub top_terms: usize,
     /// What `topic_comparison.csv` shows for each group and topic.
     pub topic_measure: TopicMeasure,
+    /// Fewest counted terms a group needs in a language for keyness rows in that language
+    /// (a stray article in another language is too little to characterize an outlet).
+    pub min_slice_terms: u64,
 }
 
 impl Default for CompareSection {
@@ -234,6 +237,7 @@ impl Default for CompareSection {
             min_count: 5,
             top_terms: 50,
             topic_measure: TopicMeasure::ShareArticles,
+            min_slice_terms: 100,
         }
     }
 }

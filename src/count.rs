@@ -202,7 +202,8 @@ mod tests {
         assert_eq!(wire.articles, 200);
         assert_eq!(wire.topic_hits, [200]);
         assert_eq!(wire.topic_articles, [200]);
-        let sanction = &wire.term_counts[&seq.vocabulary.find("sanction").unwrap()];
+        let en = wire.slice("en").unwrap();
+        let sanction = &en.term_counts[&seq.vocabulary.find("sanction").unwrap()];
         assert_eq!((sanction.count, sanction.articles), (200, 200));
         let sanctions = seq.vocabulary.find("sanctions").unwrap();
         assert_eq!(sanction.surfaces(), [(sanctions, 200)]);
@@ -211,11 +212,12 @@ mod tests {
             seq.articles.iter().find(|a| a.id() == "a0").unwrap().words,
             12
         );
-        assert_eq!(wire.languages[&"en"], 200);
+        assert_eq!((wire.languages.len(), en.articles), (1, 200));
     }
 
-    /// (group, term) → (count, articles, surface → count)
-    type CanonicalTerms = BTreeMap<(Vec<String>, String), (u64, u64, BTreeMap<String, u64>)>;
+    /// (group, language, term) → (count, articles, surface → count)
+    type CanonicalTerms =
+        BTreeMap<(Vec<String>, &'static str, String), (u64, u64, BTreeMap<String, u64>)>;
     /// group → (articles, words, terms, topic hits, topic articles)
     type CanonicalGroups = BTreeMap<Vec<String>, (u64, u64, u64, Vec<u64>, Vec<u64>)>;
 
@@ -234,16 +236,18 @@ mod tests {
                     g.topic_articles.clone(),
                 ),
             );
-            for (&t, tc) in &g.term_counts {
-                let surfaces = tc
-                    .surfaces()
-                    .iter()
-                    .map(|&(s, n)| (c.vocabulary.get(s).to_string(), n))
-                    .collect();
-                terms.insert(
-                    (key.clone(), c.vocabulary.get(t).to_string()),
-                    (tc.count, tc.articles, surfaces),
-                );
+            for slice in &g.languages {
+                for (&t, tc) in &slice.term_counts {
+                    let surfaces = tc
+                        .surfaces()
+                        .iter()
+                        .map(|&(s, n)| (c.vocabulary.get(s).to_string(), n))
+                        .collect();
+                    terms.insert(
+                        (key.clone(), slice.language, c.vocabulary.get(t).to_string()),
+                        (tc.count, tc.articles, surfaces),
+                    );
+                }
             }
         }
         (terms, groups)

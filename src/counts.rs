@@ -68,9 +68,47 @@ pub struct GroupCounts {
     /// Per topic (lexicon order): total hits, and articles with at least one hit.
     pub topic_hits: Vec<u64>,
     pub topic_articles: Vec<u64>,
-    pub languages: FxHashMap<&'static str, u64>,
+    /// The group's articles by detected language, each with its own term counts: a term is
+    /// a word of one language (French `a` is not Spanish `a`), and term statistics compare
+    /// within a language. Most groups write in one language, so this is a short list.
+    pub languages: Vec<LanguageSlice>,
+}
+
+/// The articles of one group in one language.
+#[derive(Debug, Clone, Default)]
+pub struct LanguageSlice {
+    pub language: &'static str,
+    pub articles: u64,
+    /// Word tokens before stopwords.
+    pub words: u64,
+    /// Tokens counted after stopwords.
+    pub terms: u64,
     /// By term id in the [`Counts`]' vocabulary.
     pub term_counts: FxHashMap<u32, TermCount>,
+}
+
+impl LanguageSlice {
+    fn new(language: &'static str) -> LanguageSlice {
+        LanguageSlice {
+            language,
+            ..LanguageSlice::default()
+        }
+    }
+
+    /// Adds `other` (same language), whose ids `remap` translates into this vocabulary.
+    fn merge(&mut self, other: LanguageSlice, remap: &[u32]) {
+        self.articles += other.articles;
+        self.words += other.words;
+        self.terms += other.terms;
+        for (term, theirs) in other.term_counts {
+            let mine = self.term_counts.entry(remap[term as usize]).or_default();
+            mine.count += theirs.count;
+            mine.articles += theirs.articles;
+            for &(surface, n) in theirs.surfaces() {
+                mine.add_surface(remap[surface as usize], n);
+            }
+        }
+    }
 }
 
 impl GroupCounts {
@@ -82,18 +120,37 @@ impl GroupCounts {
         }
     }
 
+    /// The group's slice of `language`, added if new.
+    pub fn slice_mut(&mut self, language: &'static str) -> &mut LanguageSlice {
+        match self.languages.iter().position(|s| s.language == language) {
+            Some(at) => &mut self.languages[at],
+            None => {
+                self.languages.push(LanguageSlice::new(language));
+                self.languages.last_mut().expect("just pushed")
+            }
+        }
+    }
+
+    /// The group's slice of `language`, if it has articles in it.
+    pub fn slice(&self, language: &str) -> Option<&LanguageSlice> {
+        self.languages.iter().find(|s| s.language == language)
+    }
+
     /// Folds one analysed article into the group; its ids are in the worker's vocabulary.
     pub fn add_tally(&mut self, a: &ArticleTally) {
         self.articles += 1;
         self.words += a.words;
         self.terms += a.terms;
-        *self.languages.entry(a.language).or_default() += 1;
         for &(topic, n) in &a.hits {
             self.topic_hits[topic] += u64::from(n);
             self.topic_articles[topic] += 1;
         }
+        let slice = self.slice_mut(a.language);
+        slice.articles += 1;
+        slice.words += a.words;
+        slice.terms += a.terms;
         for (term, count, surfaces) in a.terms() {
-            let entry = self.term_counts.entry(term).or_default();
+            let entry = slice.term_counts.entry(term).or_default();
             entry.count += count;
             entry.articles += 1;
             for (surface, n) in surfaces {
@@ -113,16 +170,8 @@ impl GroupCounts {
         for (a, b) in self.topic_articles.iter_mut().zip(other.topic_articles) {
             *a += b;
         }
-        for (lang, n) in other.languages {
-            *self.languages.entry(lang).or_default() += n;
-        }
-        for (term, theirs) in other.term_counts {
-            let mine = self.term_counts.entry(remap[term as usize]).or_default();
-            mine.count += theirs.count;
-            mine.articles += theirs.articles;
-            for &(surface, n) in theirs.surfaces() {
-                mine.add_surface(remap[surface as usize], n);
-            }
+        for slice in other.languages {
+            self.slice_mut(slice.language).merge(slice, remap);
         }
     }
 }

@@ -109,6 +109,9 @@ fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> R
                 }
             );
         }
+        for note in &summary.notes {
+            println!("{note}");
+        }
         println!("tables written to {}", summary.output_dir.display());
         if a.articles_rejected + a.files_rejected() > 0 {
             println!("rejected.csv says what was not analysed and why");

@@ -42,6 +42,8 @@ pub struct Summary {
     pub languages: BTreeMap<String, u64>,
     /// Things to say about the run (e.g. an unusable cache), also in the manifest.
     pub warnings: Vec<String>,
+    /// What the tables could not compare (e.g. keyness for a language with one outlet).
+    pub notes: Vec<String>,
 }
 
 /// How many articles the previous run's cache spared from analysis.
@@ -146,6 +148,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         languages,
         cache: cache_report,
         warnings,
+        notes: tables.keyness.notes().to_vec(),
     };
     let seconds = started.elapsed().as_secs_f64();
     let timing = Phases {
@@ -165,6 +168,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         seconds,
         languages: outcome.languages,
         warnings: outcome.warnings,
+        notes: outcome.notes,
     })
 }
 
@@ -184,6 +188,7 @@ struct Outcome {
     languages: BTreeMap<String, u64>,
     cache: ManifestCache,
     warnings: Vec<String>,
+    notes: Vec<String>,
 }
 
 /// What the per-article step needs, built from the settings once per run.
@@ -366,6 +371,8 @@ struct Manifest<'a> {
     analysis: ManifestAnalysis,
     /// Things a researcher should know about this run (e.g. an unusable cache).
     warnings: &'a [String],
+    /// What the tables could not compare, and why (e.g. a language only one outlet writes in).
+    notes: &'a [String],
     tables: [&'static str; 8],
     started: String,
     finished: String,
@@ -402,6 +409,7 @@ impl<'a> Manifest<'a> {
                 by_language: analyzers.describe(outcome.languages.keys().map(String::as_str)),
             },
             warnings: &outcome.warnings,
+            notes: &outcome.notes,
             tables: write::TABLE_FILES,
             started: rfc3339(started_at),
             finished: rfc3339(SystemTime::now()),

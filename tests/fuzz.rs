@@ -115,7 +115,12 @@ fn ingest_and_analyse(dir: &Path, name: &str, bytes: &[u8]) {
     assert_eq!(grouped, expected_articles as u64);
     for g in counts.groups.values() {
         assert!(g.words >= g.terms);
-        let counted: u64 = g.term_counts.values().map(|t| t.count).sum();
+        let counted: u64 = g
+            .languages
+            .iter()
+            .flat_map(|s| s.term_counts.values())
+            .map(|t| t.count)
+            .sum();
         assert_eq!(counted, g.terms);
     }
     std::fs::remove_file(path).unwrap();

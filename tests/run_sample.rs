@@ -330,3 +330,75 @@ fn group_names_in_comparison_headers_are_spreadsheet_safe_and_never_collide() {
         assert!(!tmp.path().join("out").exists());
     }
 }
+
+/// Keyness compares an outlet's words with the other outlets' words in the same language: a
+/// French outlet's French against French, so French words are not "key" merely for being
+/// French. Languages with one outlet have no reference and are named in the summary.
+#[test]
+fn keyness_is_within_each_language() {
+    let (_tmp, out) = sample_run("2");
+    let articles = read_csv(&out.join("articles.csv"));
+    let mut outlets_by_language: std::collections::BTreeMap<
+        &str,
+        std::collections::BTreeSet<&str>,
+    > = Default::default();
+    for a in &articles {
+        outlets_by_language
+            .entry(a["language"].as_str())
+            .or_default()
+            .insert(a["outlet"].as_str());
+    }
+    let french_terms_of = |outlet: &str| -> u64 {
+        articles
+            .iter()
+            .filter(|a| a["language"] == "fr" && a["outlet"] == outlet)
+            .map(|a| a["terms"].parse::<u64>().unwrap())
+            .sum()
+    };
+    let keyness = read_csv(&out.join("keyness.csv"));
+    let rt: Vec<_> = keyness
+        .iter()
+        .filter(|r| r["outlet"] == "rt-france")
+        .collect();
+    assert!(!rt.is_empty());
+    let others: u64 = outlets_by_language["fr"]
+        .iter()
+        .filter(|o| **o != "rt-france")
+        .map(|o| french_terms_of(o))
+        .sum();
+    for r in &rt {
+        assert_eq!(r["language"], "fr");
+        assert_eq!(r["words_group"], french_terms_of("rt-france").to_string());
+        assert_eq!(r["words_rest"], others.to_string());
+    }
+    // every row's language is one its outlet writes in, and shared with another outlet
+    for r in &keyness {
+        let outlets = &outlets_by_language[r["language"].as_str()];
+        assert!(
+            outlets.contains(r["outlet"].as_str()) && outlets.len() > 1,
+            "{r:?}"
+        );
+    }
+    // terms_by_group says the language of each term too
+    let terms = read_csv(&out.join("terms_by_group.csv"));
+    assert!(terms
+        .iter()
+        .filter(|r| r["outlet"] == "rt-france")
+        .all(|r| r["language"] == "fr"));
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let notes: Vec<&str> = manifest["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let alone: Vec<String> = outlets_by_language
+        .iter()
+        .filter(|(_, o)| o.len() == 1)
+        .map(|(l, _)| format!("keyness: {l} has one outlet, nothing to compare with"))
+        .collect();
+    assert!(!alone.is_empty());
+    assert_eq!(notes, alone);
+}

@@ -25,6 +25,7 @@ fn corpus(dir: &Path, outlets: &[(&str, Vec<String>)]) -> PathBuf {
     std::fs::write(
         &config,
         "[run]\nname = \"stats\"\ninputs = [\"articles\"]\n\n[language]\nallow = [\"en\"]\n\n\
+         [compare]\nmin_slice_terms = 1\n\n\
          [text]\nstopwords = false\nstem = false\n\n\
          [[topics]]\nid = \"focus\"\nterms.en = [\"focus\"]\n",
     )
@@ -172,10 +173,7 @@ fn log_ratio_and_wilson_interval() {
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(
         &config,
-        text.replace(
-            "[text]",
-            "[compare]\ntopic_measure = \"per_1k_words\"\n\n[text]",
-        ),
+        text.replace("[compare]", "[compare]\ntopic_measure = \"per_1k_words\""),
     )
     .unwrap();
     let out = run(&config, "1");

@@ -8,11 +8,14 @@
 
 pub mod stats;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
+
+use rustc_hash::FxHashMap;
 
 use crate::article::ArticleRow;
 use crate::config::{CompareSection, GroupColumn, TopicMeasure};
-use crate::counts::{Counts, GroupCounts, TermCount};
+use crate::counts::{Counts, GroupCounts, LanguageSlice, TermCount};
 use crate::ingest::Rejection;
 use crate::topics::Topic;
 use crate::vocabulary::Vocabulary;
@@ -44,10 +47,12 @@ pub struct TopicGroupRow {
     pub log_ratio: Option<f64>,
 }
 
-/// One row of `keyness.csv`: a term of one group against all other groups pooled.
+/// One row of `keyness.csv`: a term of one group in one language against the other groups'
+/// words in that language.
 pub struct KeynessRow<'k> {
     /// Shared by the group's rows: keyness can have millions of rows.
     pub group: Arc<[String]>,
+    pub language: &'static str,
     /// Borrowed from the [`Keyness`] vocabulary, for the same reason.
     pub term: &'k str,
     pub display: &'k str,
@@ -64,6 +69,7 @@ pub struct KeynessRow<'k> {
 
 pub struct TermGroupRow {
     pub group: Vec<String>,
+    pub language: &'static str,
     pub term: String,
     pub display: String,
     pub count: u64,
@@ -127,7 +133,7 @@ pub fn tables(
         topic_comparison,
         terms_by_group: term_rows(&groups, &vocabulary, compare.top_terms),
         languages: language_rows(&groups),
-        keyness: Keyness::new(groups, vocabulary, compare),
+        keyness: Keyness::new(groups, vocabulary, compare, group_noun(group_by)),
         rejected,
     }
 }
@@ -207,7 +213,8 @@ fn topic_rows(
     (rows, comparison)
 }
 
-/// Each group's `top_terms` most frequent terms (ties alphabetical).
+/// Each group's `top_terms` most frequent terms in each of its languages (ties
+/// alphabetical); rates per 1,000 of the group's words in that language.
 fn term_rows(
     groups: &[(Vec<String>, GroupCounts)],
     vocabulary: &Vocabulary,
@@ -215,75 +222,108 @@ fn term_rows(
 ) -> Vec<TermGroupRow> {
     let mut rows = Vec::new();
     for (key, g) in groups {
-        let mut terms: Vec<(&str, &TermCount)> = g
-            .term_counts
-            .iter()
-            .map(|(&t, tc)| (vocabulary.get(t), tc))
-            .collect();
-        let by_count = |a: &(&str, &TermCount), b: &(&str, &TermCount)| {
-            b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0))
-        };
-        // only the top of a long vocabulary needs ordering
-        if terms.len() > top_terms {
-            terms.select_nth_unstable_by(top_terms, by_count);
-            terms.truncate(top_terms);
-        }
-        terms.sort_unstable_by(by_count);
-        for (term, tc) in terms {
-            rows.push(TermGroupRow {
-                group: key.clone(),
-                term: term.to_string(),
-                display: display_form(tc, vocabulary).to_string(),
-                count: tc.count,
-                per_1k_words: per_1k(tc.count, g.words),
-                articles_mentioning: tc.articles,
-            });
+        for slice in sorted_slices(g) {
+            let mut terms: Vec<(&str, &TermCount)> = slice
+                .term_counts
+                .iter()
+                .map(|(&t, tc)| (vocabulary.get(t), tc))
+                .collect();
+            let by_count = |a: &(&str, &TermCount), b: &(&str, &TermCount)| {
+                b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0))
+            };
+            // only the top of a long vocabulary needs ordering
+            if terms.len() > top_terms {
+                terms.select_nth_unstable_by(top_terms, by_count);
+                terms.truncate(top_terms);
+            }
+            terms.sort_unstable_by(by_count);
+            for (term, tc) in terms {
+                rows.push(TermGroupRow {
+                    group: key.clone(),
+                    language: slice.language,
+                    term: term.to_string(),
+                    display: display_form(tc, vocabulary).to_string(),
+                    count: tc.count,
+                    per_1k_words: per_1k(tc.count, slice.words),
+                    articles_mentioning: tc.articles,
+                });
+            }
         }
     }
     rows
+}
+
+/// A group's language slices in language order.
+fn sorted_slices(g: &GroupCounts) -> Vec<&LanguageSlice> {
+    let mut slices: Vec<&LanguageSlice> = g.languages.iter().collect();
+    slices.sort_by_key(|s| s.language);
+    slices
 }
 
 fn language_rows(groups: &[(Vec<String>, GroupCounts)]) -> Vec<LanguageRow> {
     let mut rows = Vec::new();
     for (key, g) in groups {
-        let mut langs: Vec<(&&str, &u64)> = g.languages.iter().collect();
-        langs.sort();
-        rows.extend(langs.into_iter().map(|(l, n)| LanguageRow {
+        rows.extend(sorted_slices(g).into_iter().map(|s| LanguageRow {
             group: key.clone(),
-            language: l.to_string(),
-            articles: *n,
+            language: s.language.to_string(),
+            articles: s.articles,
         }));
     }
     rows
 }
 
+/// What a group is called in a message: "outlet" when grouping by outlet alone.
+fn group_noun(group_by: &[GroupColumn]) -> &'static str {
+    match group_by {
+        [GroupColumn::Outlet] => "outlet",
+        [GroupColumn::Country] => "country",
+        _ => "group",
+    }
+}
+
 /// Rows with p below this are written to keyness.csv whatever their rank.
 const KEYNESS_ALPHA: f64 = 0.001;
 
-/// Every group against the rest, for every term with at least `min_count` occurrences
-/// overall. All statistics use all terms; `min_count` and `top_terms` only pick the rows
-/// written: per group the `top_terms` highest G² plus every row with p < 0.001.
+/// Every group's words in a language against the other groups' words in the same language,
+/// for every term of that language with at least `min_count` occurrences overall. A French
+/// outlet's French is compared with the other outlets' French, never with their Russian:
+/// against a reference in other languages, every French word would be "key". All statistics
+/// use all terms; `min_count` and `top_terms` only pick the rows written: per (group,
+/// language) the `top_terms` highest G² plus every row with p < 0.001. A (group, language)
+/// slice gets rows when it has at least `min_slice_terms` counted terms; a language that only
+/// one group writes in has no reference and no rows (said in [`Keyness::notes`]).
 ///
-/// Rows are made one group at a time ([`Keyness::rows`]) and written as they come: on a large
+/// Rows are made one slice at a time ([`Keyness::rows`]) and written as they come: on a large
 /// multilingual corpus keyness.csv has millions of rows, which need not all be in memory.
 pub struct Keyness {
     groups: Vec<(Vec<String>, GroupCounts)>,
     vocabulary: Vocabulary,
-    /// per term id: total count, and the number of groups that use it
-    totals: Vec<(u64, u64)>,
-    /// tidylo's n_i per group: the sum of the group's pseudo-counts y = n + α
+    /// The compared slices, in output order (group, then language): (group, slice) indexes.
+    slices: Vec<(usize, usize)>,
+    /// tidylo's n_i per compared slice: the sum of the slice's pseudo-counts y = n + α
     set_totals: Vec<u64>,
-    grand_total: u64,
+    references: FxHashMap<&'static str, Reference>,
+    min_count: u64,
+    top_terms: usize,
+    notes: Vec<String>,
+}
+
+/// Everything written in one language: the reference of each of its groups.
+struct Reference {
+    /// per term id: total count, and the number of groups that use it
+    totals: FxHashMap<u32, (u64, u64)>,
+    /// counted terms of every group in the language
     total_words: u64,
+    grand_total: u64,
     /// terms with at least min_count occurrences, largest total first: the order in which
     /// terms a group never uses are tried
     candidates: Vec<(u32, u64)>,
-    min_count: u64,
-    top_terms: usize,
-    /// per term id, its display form over all groups, computed the first time a group that
-    /// lacks the term writes a row for it: on a multilingual corpus half a million rows are
-    /// such absences, and each would otherwise look the term up in every group
-    overall_display: Vec<OnceLock<Option<u32>>>,
+    /// per candidate term, its display form over the language's groups, computed the first
+    /// time a group that lacks the term writes a row for it (on a large corpus half of the
+    /// rows are such absences)
+    overall_display: FxHashMap<u32, OnceLock<Option<u32>>>,
+    /// (group, slice) of every group with articles in the language
+    members: Vec<(usize, usize)>,
 }
 
 impl Keyness {
@@ -291,71 +331,91 @@ impl Keyness {
         groups: Vec<(Vec<String>, GroupCounts)>,
         vocabulary: Vocabulary,
         compare: &CompareSection,
+        group_noun: &str,
     ) -> Keyness {
-        let total_words: u64 = groups.iter().map(|(_, g)| g.terms).sum();
-        let mut totals = vec![(0u64, 0u64); vocabulary.len()];
-        for (_, g) in &groups {
-            for (&term, tc) in &g.term_counts {
-                totals[term as usize].0 += tc.count;
-                totals[term as usize].1 += 1;
+        let mut members: BTreeMap<&'static str, Vec<(usize, usize)>> = BTreeMap::new();
+        for (gi, (_, g)) in groups.iter().enumerate() {
+            for (si, slice) in g.languages.iter().enumerate() {
+                members.entry(slice.language).or_default().push((gi, si));
             }
         }
-        // pseudo-counts are integers, so these sums are exact whatever the order
-        let set_totals: Vec<u64> = groups
-            .iter()
-            .map(|(_, g)| {
-                g.term_counts
-                    .iter()
-                    .map(|(&t, tc)| tc.count + totals[t as usize].0)
-                    .sum()
-            })
-            .collect();
-        let grand_total = set_totals.iter().sum();
-        let mut candidates: Vec<(u32, u64)> = totals
-            .iter()
-            .enumerate()
-            .filter(|(_, (count, users))| *users > 0 && *count >= compare.min_count)
-            .map(|(t, (count, _))| (t as u32, *count))
-            .collect();
-        candidates.sort_unstable_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| vocabulary.get(a.0).cmp(vocabulary.get(b.0)))
-        });
-        let overall_display = (0..vocabulary.len()).map(|_| OnceLock::new()).collect();
+        let mut references = FxHashMap::default();
+        let mut notes = Vec::new();
+        for (language, members) in members {
+            if members.len() < 2 {
+                notes.push(format!(
+                    "keyness: {language} has one {group_noun}, nothing to compare with"
+                ));
+                continue;
+            }
+            let reference = Reference::new(&groups, &vocabulary, members, compare.min_count);
+            references.insert(language, reference);
+        }
+        let mut slices = Vec::new();
+        let mut set_totals = Vec::new();
+        for (gi, (_, g)) in groups.iter().enumerate() {
+            let mut own: Vec<(usize, &LanguageSlice)> = g.languages.iter().enumerate().collect();
+            own.sort_by_key(|(_, s)| s.language);
+            for (si, slice) in own {
+                let Some(reference) = references.get(slice.language) else {
+                    continue;
+                };
+                if slice.terms < compare.min_slice_terms {
+                    continue;
+                }
+                // pseudo-counts are integers, so these sums are exact whatever the order
+                set_totals.push(
+                    slice
+                        .term_counts
+                        .iter()
+                        .map(|(&t, tc)| tc.count + reference.totals[&t].0)
+                        .sum(),
+                );
+                slices.push((gi, si));
+            }
+        }
         Keyness {
-            overall_display,
             groups,
             vocabulary,
-            totals,
+            slices,
             set_totals,
-            grand_total,
-            total_words,
-            candidates,
+            references,
             min_count: compare.min_count,
             top_terms: compare.top_terms,
+            notes,
         }
     }
 
-    /// How many groups there are; [`Keyness::rows`] takes an index below this.
-    pub fn groups(&self) -> usize {
-        self.groups.len()
+    /// How many (group, language) slices get rows; [`Keyness::rows`] takes an index below
+    /// this.
+    pub fn slices(&self) -> usize {
+        self.slices.len()
     }
 
-    /// The written rows of one group, sorted by G² descending, then term.
-    pub fn rows(&self, gi: usize) -> Vec<KeynessRow<'_>> {
-        let (key, g) = &self.groups[gi];
+    /// What could not be compared, for the summary and the manifest.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The written rows of one slice, sorted by G² descending, then term.
+    pub fn rows(&self, index: usize) -> Vec<KeynessRow<'_>> {
+        let (gi, si) = self.slices[index];
+        let (key, group) = &self.groups[gi];
+        let slice = &group.languages[si];
+        let reference = &self.references[slice.language];
         let key: Arc<[String]> = key.clone().into();
-        let (wg, wr) = (g.terms, self.total_words - g.terms);
+        let (wg, wr) = (slice.terms, reference.total_words - slice.terms);
         let vocabulary = &self.vocabulary;
+        let total_of = |term: u32| reference.totals.get(&term).copied().unwrap_or((0, 0));
         let g2_of = |term: u32, a: u64| {
-            let b = self.totals[term as usize].0 - a;
+            let b = total_of(term).0 - a;
             stats::g2(a, b, wg - a, wr - b)
         };
         // (G², term, count in group) for every candidate; full rows only for those written
-        let mut scored: Vec<(f64, u32, u64)> = g
+        let mut scored: Vec<(f64, u32, u64)> = slice
             .term_counts
             .iter()
-            .filter(|(&t, _)| self.totals[t as usize].0 >= self.min_count)
+            .filter(|(&t, _)| total_of(t).0 >= self.min_count)
             .map(|(&t, tc)| (g2_of(t, tc.count), t, tc.count))
             .collect();
         // Terms the group never uses have G² ≤ 0, growing in size with their count elsewhere.
@@ -367,11 +427,11 @@ impl Keyness {
         } else {
             smallest_significant_absent(wg, wr)
         };
-        for &(term, total) in &self.candidates {
+        for &(term, total) in &reference.candidates {
             if total < smallest_significant {
                 break;
             }
-            if !g.term_counts.contains_key(&term) {
+            if !slice.term_counts.contains_key(&term) {
                 scored.push((g2_of(term, 0), term, 0));
             }
         }
@@ -390,26 +450,28 @@ impl Keyness {
             if beyond_top && p_value >= KEYNESS_ALPHA {
                 continue;
             }
-            let (total, users) = self.totals[term as usize];
+            let (total, users) = total_of(term);
             let b = total - a;
             let log_odds_z = (a > 0).then(|| {
                 stats::log_odds_z(
                     a + total,
-                    self.set_totals[gi],
+                    self.set_totals[index],
                     total + users * total,
-                    self.grand_total,
+                    reference.grand_total,
                 )
             });
-            let display = match g.term_counts.get(&term) {
+            let display = match slice.term_counts.get(&term) {
                 Some(tc) => display_form(tc, vocabulary),
                 None => {
-                    let surface = self.overall_display[term as usize]
-                        .get_or_init(|| overall_display(&self.groups, vocabulary, term));
+                    let surface = reference.overall_display[&term].get_or_init(|| {
+                        overall_display(&self.groups, &reference.members, vocabulary, term)
+                    });
                     surface.map_or("", |s| vocabulary.get(s))
                 }
             };
             rows.push(KeynessRow {
                 group: key.clone(),
+                language: slice.language,
                 term: vocabulary.get(term),
                 display,
                 count_group: a,
@@ -423,6 +485,58 @@ impl Keyness {
             });
         }
         rows
+    }
+}
+
+impl Reference {
+    fn new(
+        groups: &[(Vec<String>, GroupCounts)],
+        vocabulary: &Vocabulary,
+        members: Vec<(usize, usize)>,
+        min_count: u64,
+    ) -> Reference {
+        let mut totals: FxHashMap<u32, (u64, u64)> = FxHashMap::default();
+        let mut total_words = 0;
+        for &(gi, si) in &members {
+            let slice = &groups[gi].1.languages[si];
+            total_words += slice.terms;
+            for (&term, tc) in &slice.term_counts {
+                let total = totals.entry(term).or_default();
+                total.0 += tc.count;
+                total.1 += 1;
+            }
+        }
+        let grand_total = members
+            .iter()
+            .map(|&(gi, si)| {
+                groups[gi].1.languages[si]
+                    .term_counts
+                    .iter()
+                    .map(|(t, tc)| tc.count + totals[t].0)
+                    .sum::<u64>()
+            })
+            .sum();
+        let mut candidates: Vec<(u32, u64)> = totals
+            .iter()
+            .filter(|(_, (count, _))| *count >= min_count)
+            .map(|(&t, &(count, _))| (t, count))
+            .collect();
+        candidates.sort_unstable_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| vocabulary.get(a.0).cmp(vocabulary.get(b.0)))
+        });
+        let overall_display = candidates
+            .iter()
+            .map(|&(t, _)| (t, OnceLock::new()))
+            .collect();
+        Reference {
+            totals,
+            total_words,
+            grand_total,
+            candidates,
+            overall_display,
+            members,
+        }
     }
 }
 
@@ -446,15 +560,17 @@ fn smallest_significant_absent(words_group: u64, words_rest: u64) -> u64 {
     hi
 }
 
-/// The most frequent surface form of a term over all groups (for a group that lacks it).
+/// The most frequent surface form of a term over the slices of one language (for a group
+/// that lacks it).
 fn overall_display(
     groups: &[(Vec<String>, GroupCounts)],
+    members: &[(usize, usize)],
     vocabulary: &Vocabulary,
     term: u32,
 ) -> Option<u32> {
     let mut merged = TermCount::default();
-    for (_, g) in groups {
-        if let Some(tc) = g.term_counts.get(&term) {
+    for &(gi, si) in members {
+        if let Some(tc) = groups[gi].1.languages[si].term_counts.get(&term) {
             for &(surface, n) in tc.surfaces() {
                 merged.add_surface(surface, n);
             }
@@ -523,16 +639,89 @@ mod tests {
 
     fn group(v: &mut Vocabulary, terms: &[(&str, u64)]) -> GroupCounts {
         let mut g = GroupCounts::default();
+        add_language(&mut g, v, "en", terms);
+        g
+    }
+
+    fn add_language(
+        g: &mut GroupCounts,
+        v: &mut Vocabulary,
+        language: &'static str,
+        terms: &[(&str, u64)],
+    ) {
+        let slice = g.slice_mut(language);
         for (t, n) in terms {
             let id = v.intern(t);
             let mut tc = TermCount::default();
             tc.count = *n;
             tc.articles = 1;
             tc.add_surface(id, *n);
-            g.term_counts.insert(id, tc);
-            g.terms += n;
+            slice.term_counts.insert(id, tc);
+            slice.terms += n;
         }
-        g
+        g.terms = g.languages.iter().map(|s| s.terms).sum();
+    }
+
+    fn compare(min_count: u64, top_terms: usize) -> CompareSection {
+        CompareSection {
+            min_count,
+            top_terms,
+            min_slice_terms: 1,
+            ..CompareSection::default()
+        }
+    }
+
+    #[test]
+    fn keyness_compares_within_a_language_only() {
+        // two French outlets and one that writes in English and French; "the" and "of" exist
+        // only in English, so no French slice may find them key, and the English slice has
+        // no reference at all
+        let mut v = Vocabulary::default();
+        let mut fr1 = GroupCounts::default();
+        add_language(
+            &mut fr1,
+            &mut v,
+            "fr",
+            &[("rencontr", 30), ("syr", 2), ("le", 60)],
+        );
+        let mut fr2 = GroupCounts::default();
+        add_language(
+            &mut fr2,
+            &mut v,
+            "fr",
+            &[("rencontr", 3), ("syr", 40), ("le", 60)],
+        );
+        let mut mixed = GroupCounts::default();
+        add_language(&mut mixed, &mut v, "en", &[("the", 500), ("of", 300)]);
+        add_language(&mut mixed, &mut v, "fr", &[("rencontr", 10), ("le", 20)]);
+        let groups = vec![
+            (vec!["fr1".to_string()], fr1),
+            (vec!["fr2".to_string()], fr2),
+            (vec!["mixed".to_string()], mixed),
+        ];
+        let keyness = Keyness::new(groups, v, &compare(1, 10), "outlet");
+        assert_eq!(
+            keyness.notes(),
+            ["keyness: en has one outlet, nothing to compare with"]
+        );
+        let rows: Vec<KeynessRow> = (0..keyness.slices())
+            .flat_map(|i| keyness.rows(i))
+            .collect();
+        assert!(
+            rows.iter().all(|r| r.language == "fr"),
+            "only French is compared"
+        );
+        assert!(rows.iter().all(|r| r.term != "the" && r.term != "of"));
+        let syr = rows
+            .iter()
+            .find(|r| r.group[0] == "fr1" && r.term == "syr")
+            .unwrap();
+        // against fr2's and mixed's French only: 42 + 30 + 60 + ... French terms
+        assert_eq!((syr.count_group, syr.count_rest), (2, 40));
+        assert_eq!((syr.words_group, syr.words_rest), (92, 103 + 30));
+        // the same 2×2 table as a one-language corpus would give
+        assert_eq!(syr.g2, stats::g2(2, 40, 90, 133 - 40));
+        assert!(syr.g2 < 0.0);
     }
 
     #[test]
@@ -546,16 +735,8 @@ mod tests {
         );
         let b = group(&mut v, &[("common", 80), ("x", 1), ("filler", 369)]);
         let groups = vec![(vec!["a".to_string()], a), (vec!["b".to_string()], b)];
-        let keyness = Keyness::new(
-            groups,
-            v,
-            &CompareSection {
-                min_count: 5,
-                top_terms: 2,
-                ..CompareSection::default()
-            },
-        );
-        let rows: Vec<KeynessRow> = (0..keyness.groups())
+        let keyness = Keyness::new(groups, v, &compare(5, 2), "outlet");
+        let rows: Vec<KeynessRow> = (0..keyness.slices())
             .flat_map(|g| keyness.rows(g))
             .collect();
         let of_a: Vec<(&str, u64, bool)> = rows

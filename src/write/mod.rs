@@ -166,6 +166,10 @@ fn write_terms_by_group(dir: &Path, t: &Tables) -> Result<()> {
     let tt = &t.terms_by_group;
     let keys: Vec<&[String]> = tt.iter().map(|r| r.group.as_slice()).collect();
     let mut cols = group_columns(t, &keys);
+    // grouped by language, the group column already says it
+    if !t.group_columns.contains(&"language") {
+        cols.push(text("language", tt.iter().map(|r| r.language)));
+    }
     cols.extend([
         text("term", tt.iter().map(|r| r.term.as_str())),
         text("display", tt.iter().map(|r| r.display.as_str())),
@@ -184,7 +188,7 @@ fn write_terms_by_group(dir: &Path, t: &Tables) -> Result<()> {
 fn write_keyness(dir: &Path, t: &Tables) -> Result<()> {
     let path = dir.join("keyness.csv");
     let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-    let groups = t.keyness.groups();
+    let groups = t.keyness.slices();
     let window = 2 * rayon::current_num_threads().max(1);
     let mut header = true;
     for start in (0..groups).step_by(window) {
@@ -237,6 +241,9 @@ fn write_rejected(dir: &Path, t: &Tables) -> Result<()> {
 fn keyness_columns(t: &Tables, k: &[KeynessRow]) -> Vec<Column> {
     let keys: Vec<&[String]> = k.iter().map(|r| &r.group[..]).collect();
     let mut cols = group_columns(t, &keys);
+    if !t.group_columns.contains(&"language") {
+        cols.push(text("language", k.iter().map(|r| r.language)));
+    }
     cols.extend([
         text("term", k.iter().map(|r| r.term)),
         text("display", k.iter().map(|r| r.display)),
