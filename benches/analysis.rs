@@ -93,6 +93,7 @@ fn main() {
         group_by: &settings.group_by,
         cache: None,
         keep_analyses: false,
+        sketch_duplicates: false,
     };
 
     // analysis core: best of 5 passes; the worker state (memos, vocabulary) stays warm, as

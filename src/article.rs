@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 use crate::analyze::{Analyzers, TokenMemo};
 use crate::cache::{self, CacheReader, Lookup, Record, RecordTerm};
 use crate::config::GroupColumn;
+use crate::duplicates::{self, Sketch};
 use crate::ingest::{RawArticle, Sources};
 use crate::language::{Detection, LanguageDetector};
 use crate::topics::{Lexicon, Patterns};
@@ -27,6 +28,8 @@ pub struct ArticleStep<'a> {
     pub cache: Option<&'a CacheReader>,
     /// Whether this run stores its analyses for the next (so each article needs its key).
     pub keep_analyses: bool,
+    /// Whether each article's shingles are sketched for duplicate detection.
+    pub sketch_duplicates: bool,
 }
 
 /// Where an article's analysis came from.
@@ -84,9 +87,13 @@ impl ArticleStep<'_> {
         scratch.cache_buffer = buffer;
         let tally = &scratch.tally;
         let group = self.group_key(&raw, tally.language);
+        let mut row = ArticleRow::new(&raw, tally);
+        if self.sketch_duplicates {
+            row.sketch = duplicates::sketch(&raw.text, tally.language);
+        }
         Processed {
             group,
-            row: ArticleRow::new(&raw, tally),
+            row,
             provenance,
             cache_key,
         }
@@ -420,6 +427,8 @@ pub struct ArticleRow {
     pub terms: u64,
     /// (topic index, hits) for the topics with at least one hit.
     pub topic_hits: Vec<(usize, u32)>,
+    /// The body's shingles, for duplicate detection (empty when it is off).
+    pub sketch: Sketch,
 }
 
 /// The text fields of an [`ArticleRow`]: the article's own fields but its text, plus where
@@ -481,6 +490,7 @@ impl ArticleRow {
             words: tally.words,
             terms: tally.terms,
             topic_hits: tally.hits.clone(),
+            sketch: Sketch::default(),
         }
     }
 
@@ -526,6 +536,7 @@ mod tests {
             group_by: &[GroupColumn::Outlet],
             cache: None,
             keep_analyses: false,
+            sketch_duplicates: false,
         };
         let mut fresh = Scratch::default();
         let text = "Les négociations ont repris. La négociation sur la Syrie, négocier encore.";

@@ -164,6 +164,7 @@ mod tests {
             group_by: &[GroupColumn::Outlet],
             cache: None,
             keep_analyses: false,
+            sketch_duplicates: false,
         };
         let texts = [
             (

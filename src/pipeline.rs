@@ -109,6 +109,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         group_by: &settings.group_by,
         cache: cache.previous.as_ref(),
         keep_analyses: cache.writer.is_some(),
+        sketch_duplicates: cfg.duplicates.enabled,
     };
     let ingest_options = IngestOptions {
         fields: &cfg.input.fields,
@@ -132,12 +133,16 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     for a in &counts.articles {
         *languages.entry(a.language.to_string()).or_default() += 1;
     }
-    let tables = compare::tables(
-        counts,
-        tools.lexicon.topics(),
-        &settings.group_by,
-        &cfg.compare,
-    );
+    // duplicate detection and the statistics use the run's --threads as well
+    let tables = pool.install(|| {
+        compare::tables(
+            counts,
+            tools.lexicon.topics(),
+            &settings.group_by,
+            &cfg.compare,
+            &cfg.duplicates,
+        )
+    });
     crate::error::panic_if_testing("tables");
     // the tables' own parallel parts use the run's --threads as well
     pool.install(|| write::write_tables(staging.dir(), &tables))?;
@@ -373,7 +378,7 @@ struct Manifest<'a> {
     warnings: &'a [String],
     /// What the tables could not compare, and why (e.g. a language only one outlet writes in).
     notes: &'a [String],
-    tables: [&'static str; 8],
+    tables: &'static [&'static str],
     started: String,
     finished: String,
     seconds: f64,
@@ -410,7 +415,7 @@ impl<'a> Manifest<'a> {
             },
             warnings: &outcome.warnings,
             notes: &outcome.notes,
-            tables: write::TABLE_FILES,
+            tables: &write::TABLE_FILES,
             started: rfc3339(started_at),
             finished: rfc3339(SystemTime::now()),
             seconds: millis(

@@ -36,6 +36,7 @@ impl Chain {
             group_by: &[GroupColumn::Outlet, GroupColumn::Language],
             cache,
             keep_analyses: cache.is_some(),
+            sketch_duplicates: true,
         }
     }
 }

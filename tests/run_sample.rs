@@ -26,6 +26,7 @@ fn sample_run_writes_every_table() {
         "keyness.csv",
         "languages.csv",
         "rejected.csv",
+        "duplicates.csv",
         "manifest.json",
     ] {
         assert!(out.join(table).is_file(), "{table} missing");

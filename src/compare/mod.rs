@@ -13,9 +13,10 @@ use std::sync::{Arc, OnceLock};
 
 use rustc_hash::FxHashMap;
 
-use crate::article::ArticleRow;
-use crate::config::{CompareSection, GroupColumn, TopicMeasure};
+use crate::article::{ArticleRow, RowField};
+use crate::config::{CompareSection, DuplicatesSection, GroupColumn, TopicMeasure};
 use crate::counts::{Counts, GroupCounts, LanguageSlice, TermCount};
+use crate::duplicates;
 use crate::ingest::Rejection;
 use crate::topics::Topic;
 use crate::vocabulary::Vocabulary;
@@ -92,10 +93,26 @@ pub struct TopicComparison {
     pub rows: Vec<(String, Vec<f64>)>,
 }
 
+/// One row of `duplicates.csv`: an article of a cluster of near-duplicates.
+pub struct DuplicateRow {
+    /// 1-based, numbered in the order of the clusters' first articles in `articles.csv`.
+    pub cluster: u64,
+    /// Index into [`Tables::articles`].
+    pub article: usize,
+    pub role: &'static str,
+    /// The earlier article a copy matched (an index into [`Tables::articles`]) and the
+    /// containment; `None` for the cluster's first.
+    pub matched: Option<(usize, f64)>,
+}
+
 /// Every table of a run, rows in their final order.
 pub struct Tables {
     pub group_columns: Vec<&'static str>,
     pub articles: Vec<ArticleRow>,
+    /// Per article (aligned with `articles`): the first of its cluster and the containment
+    /// with the article it matched, for a copy.
+    pub copy_of: Vec<Option<(usize, f64)>>,
+    pub duplicates: Vec<DuplicateRow>,
     pub article_topics: Vec<ArticleTopicRow>,
     pub topics_by_group: Vec<TopicGroupRow>,
     pub topic_comparison: TopicComparison,
@@ -111,6 +128,7 @@ pub fn tables(
     topics: &[Topic],
     group_by: &[GroupColumn],
     compare: &CompareSection,
+    duplicates: &DuplicatesSection,
 ) -> Tables {
     let Counts {
         vocabulary,
@@ -125,8 +143,11 @@ pub fn tables(
     groups.sort_by(|a, b| a.0.cmp(&b.0));
 
     let (topics_by_group, topic_comparison) = topic_rows(&groups, topics, compare.topic_measure);
+    let (copy_of, duplicates) = duplicate_rows(&articles, duplicates);
     Tables {
         group_columns: group_by.iter().map(|g| g.name()).collect(),
+        copy_of,
+        duplicates,
         article_topics: article_topic_rows(&articles, topics),
         articles,
         topics_by_group,
@@ -136,6 +157,57 @@ pub fn tables(
         keyness: Keyness::new(groups, vocabulary, compare, group_noun(group_by)),
         rejected,
     }
+}
+
+/// Near-duplicate clusters of the articles (sorted as `articles.csv`): each article's copy
+/// status, and the rows of `duplicates.csv` sorted by cluster, then article.
+fn duplicate_rows(
+    articles: &[ArticleRow],
+    settings: &DuplicatesSection,
+) -> (Vec<Option<(usize, f64)>>, Vec<DuplicateRow>) {
+    if !settings.enabled {
+        return (vec![None; articles.len()], Vec::new());
+    }
+    let candidates: Vec<duplicates::Candidate> = articles
+        .iter()
+        .map(|a| duplicates::Candidate {
+            language: a.language,
+            published: a.get(RowField::Published),
+            id: a.id(),
+            sketch: &a.sketch,
+        })
+        .collect();
+    let found = duplicates::detect(&candidates, settings.min_containment);
+    let mut cluster_number = vec![0u64; articles.len()];
+    let mut clusters = 0;
+    for (i, f) in found.iter().enumerate() {
+        if f.as_ref().is_some_and(|f| f.matched.is_none()) {
+            clusters += 1;
+            cluster_number[i] = clusters;
+        }
+    }
+    let mut rows: Vec<DuplicateRow> = found
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let f = f.as_ref()?;
+            Some(DuplicateRow {
+                cluster: cluster_number[f.cluster_first],
+                article: i,
+                role: if f.matched.is_some() { "copy" } else { "first" },
+                matched: f.matched,
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.cluster, r.article));
+    let copy_of = found
+        .iter()
+        .map(|f| {
+            let f = f.as_ref()?;
+            f.matched.map(|(_, c)| (f.cluster_first, c))
+        })
+        .collect();
+    (copy_of, rows)
 }
 
 fn article_topic_rows(articles: &[ArticleRow], topics: &[Topic]) -> Vec<ArticleTopicRow> {

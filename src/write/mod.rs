@@ -17,15 +17,16 @@ use polars::prelude::*;
 
 use rayon::prelude::*;
 
-use crate::article::RowField;
+use crate::article::{ArticleRow, RowField};
 use crate::compare::{KeynessRow, Tables};
 use crate::error::{Error, Result};
 pub use staging::{check_replaceable, Staging};
 
 /// The output files of a run, in the order they are written.
-pub const TABLE_FILES: [&str; 8] = [
+pub const TABLE_FILES: [&str; 9] = [
     "articles.csv",
     "article_topics.csv",
+    "duplicates.csv",
     "topics_by_group.csv",
     "topic_comparison.csv",
     "terms_by_group.csv",
@@ -71,6 +72,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     let comparison_headers = comparison_headers(t)?;
     write_articles(dir, t)?;
     write_article_topics(dir, t)?;
+    write_duplicates(dir, t)?;
     write_topics_by_group(dir, t)?;
     write_topic_comparison(dir, t, &comparison_headers)?;
     write_terms_by_group(dir, t)?;
@@ -90,7 +92,11 @@ fn group_columns(t: &Tables, keys: &[&[String]]) -> Vec<Column> {
 }
 
 fn write_articles(dir: &Path, t: &Tables) -> Result<()> {
-    write_in_chunks(dir, "articles.csv", &t.articles, |a| {
+    // the article rows and their copy status, chunked together
+    let rows: Vec<(&ArticleRow, Option<(usize, f64)>)> =
+        t.articles.iter().zip(t.copy_of.iter().copied()).collect();
+    write_in_chunks(dir, "articles.csv", &rows, |chunk| {
+        let a = chunk.iter().map(|(r, _)| *r).collect::<Vec<_>>();
         vec![
             text("article_id", a.iter().map(|r| r.id())),
             text("source", a.iter().map(|r| r.source())),
@@ -110,8 +116,52 @@ fn write_articles(dir: &Path, t: &Tables) -> Result<()> {
             ),
             count("words", a.iter().map(|r| r.words)),
             count("terms", a.iter().map(|r| r.terms)),
+            text(
+                "copy_of",
+                chunk
+                    .iter()
+                    .map(|(_, c)| c.map_or("", |(first, _)| t.articles[first].id())),
+            ),
+            maybe_float(
+                "containment",
+                chunk.iter().map(|(_, c)| c.map(|(_, x)| round(x, 4))),
+            ),
         ]
     })
+}
+
+fn write_duplicates(dir: &Path, t: &Tables) -> Result<()> {
+    let d = &t.duplicates;
+    let article = |i: usize| &t.articles[i];
+    write(
+        dir,
+        "duplicates.csv",
+        vec![
+            count("cluster", d.iter().map(|r| r.cluster)),
+            text("article_id", d.iter().map(|r| article(r.article).id())),
+            text("source", d.iter().map(|r| article(r.article).source())),
+            text(
+                "outlet",
+                d.iter().map(|r| article(r.article).get(RowField::Outlet)),
+            ),
+            text("language", d.iter().map(|r| article(r.article).language)),
+            text(
+                "published",
+                d.iter()
+                    .map(|r| article(r.article).get(RowField::Published)),
+            ),
+            text("role", d.iter().map(|r| r.role)),
+            text(
+                "matched",
+                d.iter()
+                    .map(|r| r.matched.map_or("", |(m, _)| article(m).id())),
+            ),
+            maybe_float(
+                "containment",
+                d.iter().map(|r| r.matched.map(|(_, c)| round(c, 4))),
+            ),
+        ],
+    )
 }
 
 fn write_article_topics(dir: &Path, t: &Tables) -> Result<()> {

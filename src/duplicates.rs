@@ -1,0 +1,427 @@
+//! Near-duplicates and wire copy: articles of one language whose body texts overlap.
+//!
+//! Similarity is the **containment** of word 5-shingles, |A ∩ B| / min(|A|, |B|): an excerpt
+//! or a truncated republication of a longer text scores 1.0. Words are lowercase Unicode words
+//! (UAX #29); Chinese and Japanese, which do not separate words, use characters.
+//!
+//! Each article keeps a bounded **sketch** of its shingles instead of its text: the 32-bit
+//! hashes whose number of trailing zero bits reaches the article's level, the level being the
+//! smallest that keeps at most about 2 × [`SKETCH_TARGET`] hashes (all of them for a short
+//! article). Hashes are uniform, so for a pair compared at the higher of their two levels the
+//! kept shingles are a uniform sample of both sets, and the share of common ones estimates
+//! the containment without bias; with at least 100 sampled shingles its standard error is
+//! below 0.05, and a pair of short articles (both kept whole) is measured exactly.
+//!
+//! Clusters are built per language in publication order (`published`, then article id): an
+//! article whose containment with an earlier article reaches the threshold is a `copy` and
+//! joins the cluster of the best-matching earlier article (ties: the earliest); otherwise it
+//! starts a cluster as its `first`. Candidate pairs come from an index of each article's
+//! coarser hashes (two levels above its own), so an article is compared only with earlier
+//! articles that share some of its text.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+/// Shingles kept per article, about (between this and twice as many for a long text).
+pub const SKETCH_TARGET: usize = 100;
+const SHINGLE: usize = 5;
+/// Extra levels above an article's own at which it is indexed for candidate pairs: an
+/// article is found through about a quarter of its sampled shingles.
+const INDEX_LEVELS: u32 = 2;
+/// A hash shared by more earlier articles than this (boilerplate, a standard sign-off) finds
+/// no candidates: real copies share many other shingles.
+const MAX_POSTINGS: usize = 2000;
+
+/// A bounded sample of an article's shingles.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sketch {
+    /// Sampling level: the kept hashes have at least this many trailing zero bits.
+    level: u32,
+    /// Kept shingle hashes, sorted, distinct.
+    hashes: Box<[u32]>,
+}
+
+/// The sketch of a body text in `language`.
+pub fn sketch(text: &str, language: &str) -> Sketch {
+    let mut hashes = shingle_hashes(text, language);
+    hashes.sort_unstable();
+    hashes.dedup();
+    let mut level = 0;
+    while hashes.len() >> level > 2 * SKETCH_TARGET {
+        level += 1;
+    }
+    hashes.retain(|h| h.trailing_zeros() >= level);
+    Sketch {
+        level,
+        hashes: hashes.into(),
+    }
+}
+
+impl Sketch {
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+}
+
+/// The estimated containment of two sketches, |A ∩ B| / min(|A|, |B|), in [0, 1].
+pub fn containment(a: &Sketch, b: &Sketch) -> f64 {
+    let level = a.level.max(b.level);
+    let kept = |h: u32| h.trailing_zeros() >= level;
+    let (a, b) = (&a.hashes[..], &b.hashes[..]);
+    let (mut i, mut j) = (0, 0);
+    let (mut sa, mut sb, mut common) = (0u64, 0u64, 0u64);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        if !kept(x) {
+            i += 1;
+        } else if !kept(y) {
+            j += 1;
+        } else if x == y {
+            common += 1;
+            sa += 1;
+            sb += 1;
+            i += 1;
+            j += 1;
+        } else if x < y {
+            sa += 1;
+            i += 1;
+        } else {
+            sb += 1;
+            j += 1;
+        }
+    }
+    sa += a[i..].iter().filter(|&&h| kept(h)).count() as u64;
+    sb += b[j..].iter().filter(|&&h| kept(h)).count() as u64;
+    let smaller = sa.min(sb);
+    if smaller == 0 {
+        0.0
+    } else {
+        common as f64 / smaller as f64
+    }
+}
+
+/// Every 5-shingle of the text as a 32-bit hash (with repeats). A word is a run of word
+/// characters (letters, digits, marks, `_`: the regex `\w+`), lowercased; in Chinese and
+/// Japanese every word character is a word. One pass over the text, no allocation per word:
+/// this runs on every article of a run.
+fn shingle_hashes(text: &str, language: &str) -> Vec<u32> {
+    let by_character = matches!(language, "zh" | "ja");
+    let mut words: Vec<u64> = Vec::with_capacity(text.len() / 5);
+    let mut word: Option<u64> = None;
+    for c in text.chars() {
+        let is_word = if c.is_ascii() {
+            c.is_ascii_alphanumeric() || c == '_'
+        } else {
+            is_common_letter(c) || c.is_alphanumeric() || is_mark(c)
+        };
+        if !is_word {
+            if let Some(h) = word.take() {
+                words.push(mix(h));
+            }
+            continue;
+        }
+        let mut h = word.unwrap_or(WORD_SEED);
+        if c.is_ascii() {
+            h = feed(h, c.to_ascii_lowercase() as u32);
+        } else {
+            for l in c.to_lowercase() {
+                h = feed(h, l as u32);
+            }
+        }
+        if by_character {
+            words.push(mix(h));
+        } else {
+            word = Some(h);
+        }
+    }
+    if let Some(h) = word {
+        words.push(mix(h));
+    }
+    words
+        .windows(SHINGLE)
+        .map(|w| {
+            let h = w.iter().fold(0u64, |h, &x| {
+                h.wrapping_mul(0x100_0000_01B3).wrapping_add(x)
+            });
+            (mix(h) >> 32) as u32
+        })
+        .collect()
+}
+
+const WORD_SEED: u64 = 0xCBF2_9CE4_8422_2325;
+
+/// FNV-1a over the characters of a word (mixed when the word ends).
+fn feed(h: u64, c: u32) -> u64 {
+    (h ^ u64::from(c)).wrapping_mul(0x100_0000_01B3)
+}
+
+/// Letters of the scripts most news is written in, without the Unicode table lookup (the same
+/// answer as `char::is_alphabetic` on these ranges, cheaper).
+fn is_common_letter(c: char) -> bool {
+    matches!(c as u32,
+        0x00C0..=0x00D6 | 0x00D8..=0x00F6 | 0x00F8..=0x024F // Latin-1 and Latin Extended letters
+        | 0x0400..=0x0481 | 0x048A..=0x04FF // Cyrillic letters
+        | 0x0388..=0x038A | 0x038C | 0x038E..=0x03A1 | 0x03A3..=0x03F5 | 0x03F7..=0x03FF // Greek
+        | 0x05D0..=0x05EA // Hebrew letters
+        | 0x0620..=0x064A // Arabic letters
+        | 0x3041..=0x3096 | 0x30A1..=0x30FA // Hiragana, Katakana
+        | 0x4E00..=0x9FFF // CJK ideographs
+        | 0xAC00..=0xD7A3 // Hangul syllables
+    )
+}
+
+/// Combining marks belong to the word (regex `\w` includes them): Hindi and Tamil vowel signs,
+/// accents written as separate code points.
+fn is_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0DFF | 0x0E31..=0x0E4E | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+/// SplitMix64's finalizer: every input bit reaches every output bit, so the low bits that
+/// decide a hash's level are uniform.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// An article as duplicate detection sees it.
+pub struct Candidate<'a> {
+    pub language: &'a str,
+    /// Publication order: `published`, then article id.
+    pub published: &'a str,
+    pub id: &'a str,
+    pub sketch: &'a Sketch,
+}
+
+/// What detection found for one article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Index (into the slice given to [`detect`]) of the cluster's first article.
+    pub cluster_first: usize,
+    /// The earlier article this one matched, with the containment; `None` for a first.
+    pub matched: Option<(usize, f64)>,
+}
+
+/// Clusters `articles` (see the module doc); one entry per article, in the same order.
+/// `None` for an article in no cluster of two or more.
+pub fn detect(articles: &[Candidate], min_containment: f64) -> Vec<Option<Found>> {
+    let mut by_language: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, a) in articles.iter().enumerate() {
+        if !a.sketch.is_empty() {
+            by_language.entry(a.language).or_default().push(i);
+        }
+    }
+    let mut languages: Vec<(&str, Vec<usize>)> = by_language.into_iter().collect();
+    languages.sort_by(|a, b| a.0.cmp(b.0));
+    let found: Vec<Vec<(usize, Found)>> = languages
+        .into_par_iter()
+        .map(|(_, mut members)| {
+            members.sort_by(|&x, &y| {
+                let (a, b) = (&articles[x], &articles[y]);
+                (a.published, a.id, x).cmp(&(b.published, b.id, y))
+            });
+            cluster_language(articles, &members, min_containment)
+        })
+        .collect();
+    let mut out: Vec<Option<Found>> = vec![None; articles.len()];
+    for (i, f) in found.into_iter().flatten() {
+        out[i] = Some(f);
+    }
+    // a first is only reported when something copied it
+    let mut copied = vec![false; articles.len()];
+    for f in out.iter().flatten() {
+        if f.matched.is_some() {
+            copied[f.cluster_first] = true;
+        }
+    }
+    for (i, slot) in out.iter_mut().enumerate() {
+        if slot
+            .as_ref()
+            .is_some_and(|f| f.matched.is_none() && !copied[i])
+        {
+            *slot = None;
+        }
+    }
+    out
+}
+
+/// One language's articles, in publication order.
+fn cluster_language(
+    articles: &[Candidate],
+    order: &[usize],
+    min_containment: f64,
+) -> Vec<(usize, Found)> {
+    let mut index: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    let mut cluster_of: Vec<usize> = Vec::with_capacity(order.len());
+    let mut out = Vec::with_capacity(order.len());
+    // per earlier article: coarse hashes shared with the current one
+    let mut shared: Vec<u32> = vec![0; order.len()];
+    let mut touched: Vec<u32> = Vec::new();
+    // each article's shingle count, as its sketch estimates it
+    let size: Vec<u64> = order
+        .iter()
+        .map(|&i| (articles[i].sketch.hashes.len() as u64) << articles[i].sketch.level)
+        .collect();
+    for (pos, &i) in order.iter().enumerate() {
+        let sketch = articles[i].sketch;
+        let coarse = sketch.level + INDEX_LEVELS;
+        for h in sketch
+            .hashes
+            .iter()
+            .filter(|h| h.trailing_zeros() >= coarse)
+        {
+            if let Some(postings) = index.get(h) {
+                if postings.len() <= MAX_POSTINGS {
+                    for &p in postings {
+                        if shared[p as usize] == 0 {
+                            touched.push(p);
+                        }
+                        shared[p as usize] += 1;
+                    }
+                }
+            }
+        }
+        // the best earlier match; ties go to the earliest
+        let mut best: Option<(usize, f64)> = None;
+        touched.sort_unstable();
+        for &p in &touched {
+            let hits = std::mem::take(&mut shared[p as usize]);
+            // a pair at the threshold shares about min_containment × the smaller text's
+            // shingles, of which one in 2^level is indexed by both; a pair sharing under a
+            // half of that is not measured (articles that merely quote a common sentence)
+            let earlier = articles[order[p as usize]].sketch;
+            let level = sketch.level.max(earlier.level) + INDEX_LEVELS;
+            let expected = (size[pos].min(size[p as usize]) >> level) as f64;
+            if f64::from(hits) < min_containment / 2.0 * expected {
+                continue;
+            }
+            let c = containment(sketch, earlier);
+            if c >= min_containment && best.is_none_or(|(_, b)| c > b) {
+                best = Some((p as usize, c));
+            }
+        }
+        touched.clear();
+        let found = match best {
+            Some((p, c)) => Found {
+                cluster_first: order[cluster_of[p]],
+                matched: Some((order[p], c)),
+            },
+            None => Found {
+                cluster_first: i,
+                matched: None,
+            },
+        };
+        cluster_of.push(match best {
+            Some((p, _)) => cluster_of[p],
+            None => pos,
+        });
+        out.push((i, found));
+        for h in sketch
+            .hashes
+            .iter()
+            .filter(|h| h.trailing_zeros() >= coarse)
+        {
+            index.entry(*h).or_default().push(pos as u32);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(words: std::ops::Range<usize>) -> String {
+        words.map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn an_excerpt_is_contained_whole_and_unrelated_texts_not_at_all() {
+        let long = sketch(&text(0..2000), "en");
+        let excerpt = sketch(&text(500..900), "en");
+        assert!(long.hashes.len() <= 2 * SKETCH_TARGET + 1 && long.level > 0);
+        assert_eq!(containment(&long, &excerpt), 1.0);
+        assert_eq!(containment(&excerpt, &long), 1.0);
+        let other = sketch(&text(5000..6000), "en");
+        assert_eq!(containment(&long, &other), 0.0);
+        // case and punctuation do not matter; word order does
+        let a = sketch("The Talks, in New York. On Sunday the ministers met", "en");
+        let b = sketch("the talks in new york on sunday the ministers met", "en");
+        assert_eq!(containment(&a, &b), 1.0);
+    }
+
+    #[test]
+    fn short_texts_are_measured_exactly() {
+        // 40 words: 36 shingles; the second shares its first 25 words (21 shingles)
+        let a = sketch(&text(0..40), "en");
+        let b = sketch(&format!("{} {}", text(0..25), text(100..115)), "en");
+        assert_eq!(a.level, 0);
+        assert_eq!(containment(&a, &b), 21.0 / 36.0);
+    }
+
+    #[test]
+    fn the_estimate_is_close_on_long_texts() {
+        // 3,000 words against a text sharing 1,500 of them: containment 1,496 / 2,996
+        let a = sketch(&text(0..3000), "en");
+        let b = sketch(&format!("{} {}", text(0..1500), text(9000..10500)), "en");
+        let c = containment(&a, &b);
+        assert!((c - 1496.0 / 2996.0).abs() < 0.1, "{c}");
+    }
+
+    #[test]
+    fn chinese_is_shingled_by_characters() {
+        let a = sketch(
+            "俄罗斯外长拉夫罗夫与美国国务卿蒂勒森在纽约会晤讨论叙利亚问题",
+            "zh",
+        );
+        let b = sketch("拉夫罗夫与美国国务卿蒂勒森在纽约会晤", "zh");
+        assert_eq!(containment(&a, &b), 1.0);
+        assert!(!a.is_empty());
+    }
+
+    #[test]
+    fn clusters_follow_publication_order_and_the_best_match() {
+        let story = text(0..300);
+        let sketches = [
+            sketch(&story, "en"), // 0: the wire story
+            sketch(&format!("{} {}", text(0..200), text(900..1000)), "en"), // 1: a re-cut copy
+            sketch(&text(0..150), "en"), // 2: an excerpt
+            sketch(&text(2000..2300), "en"), // 3: unrelated
+            sketch(&story, "fr"), // 4: same words, other language
+        ];
+        let published = [
+            "2017-09-17",
+            "2017-09-18",
+            "2017-09-18",
+            "2017-09-16",
+            "2017-09-19",
+        ];
+        let ids = ["a", "c", "b", "d", "e"];
+        let candidates: Vec<Candidate> = (0..5)
+            .map(|i| Candidate {
+                language: if i == 4 { "fr" } else { "en" },
+                published: published[i],
+                id: ids[i],
+                sketch: &sketches[i],
+            })
+            .collect();
+        let found = detect(&candidates, 0.5);
+        assert_eq!(
+            found[0],
+            Some(Found {
+                cluster_first: 0,
+                matched: None
+            })
+        );
+        // "b" (index 2) comes before "c" on the same day; both copy the story, the excerpt
+        // wholly
+        assert_eq!(found[2].as_ref().unwrap().matched, Some((0, 1.0)));
+        let c = found[1].as_ref().unwrap();
+        assert_eq!(c.cluster_first, 0);
+        let (matched, containment) = c.matched.unwrap();
+        assert!(matched == 0 || matched == 2);
+        assert!(containment > 0.6);
+        assert_eq!(found[3], None);
+        assert_eq!(found[4], None, "another language is never a copy");
+    }
+}
