@@ -17,7 +17,8 @@
 //! joins the cluster of the best-matching earlier article (ties: the earliest); otherwise it
 //! starts a cluster as its `first`. Candidate pairs come from an index of each article's
 //! coarser hashes (two levels above its own), so an article is compared only with earlier
-//! articles that share some of its text.
+//! articles that share some of its text, and at most with the [`MAX_MEASURED`] that share
+//! the most.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -28,6 +29,10 @@ const SHINGLE: usize = 5;
 /// Extra levels above an article's own at which it is indexed for candidate pairs: an
 /// article is found through about a quarter of its sampled shingles.
 const INDEX_LEVELS: u32 = 2;
+/// Candidates measured per article at most, those sharing the largest share of coarse hashes:
+/// in a dense news day an article overlaps dozens of earlier ones (the same story retold),
+/// and the best match is among those that share the most.
+const MAX_MEASURED: usize = 24;
 /// A hash shared by more earlier articles than this (boilerplate, a standard sign-off) finds
 /// no candidates: real copies share many other shingles.
 const MAX_POSTINGS: usize = 2000;
@@ -257,6 +262,7 @@ fn cluster_language(
     // per earlier article: coarse hashes shared with the current one
     let mut shared: Vec<u32> = vec![0; order.len()];
     let mut touched: Vec<u32> = Vec::new();
+    let mut candidates: Vec<(f64, u32)> = Vec::new();
     // each article's shingle count, as its sketch estimates it
     let size: Vec<u64> = order
         .iter()
@@ -282,8 +288,8 @@ fn cluster_language(
             }
         }
         // the best earlier match; ties go to the earliest
-        let mut best: Option<(usize, f64)> = None;
-        touched.sort_unstable();
+        // candidates by their share of coarse hashes, the most promising first
+        candidates.clear();
         for &p in &touched {
             let hits = std::mem::take(&mut shared[p as usize]);
             // a pair at the threshold shares about min_containment × the smaller text's
@@ -291,11 +297,23 @@ fn cluster_language(
             // half of that is not measured (articles that merely quote a common sentence)
             let earlier = articles[order[p as usize]].sketch;
             let level = sketch.level.max(earlier.level) + INDEX_LEVELS;
-            let expected = (size[pos].min(size[p as usize]) >> level) as f64;
-            if f64::from(hits) < min_containment / 2.0 * expected {
-                continue;
+            let expected = (size[pos].min(size[p as usize]) >> level).max(1) as f64;
+            let rough = f64::from(hits) / expected;
+            if rough >= min_containment / 2.0 {
+                candidates.push((rough, p));
             }
-            let c = containment(sketch, earlier);
+        }
+        if candidates.len() > MAX_MEASURED {
+            candidates.select_nth_unstable_by(MAX_MEASURED, |a, b| {
+                b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+            });
+            candidates.truncate(MAX_MEASURED);
+        }
+        candidates.sort_unstable_by_key(|&(_, p)| p);
+        // the best earlier match; ties go to the earliest
+        let mut best: Option<(usize, f64)> = None;
+        for &(_, p) in &candidates {
+            let c = containment(sketch, articles[order[p as usize]].sketch);
             if c >= min_containment && best.is_none_or(|(_, b)| c > b) {
                 best = Some((p as usize, c));
             }
