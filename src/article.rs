@@ -86,8 +86,8 @@ impl ArticleStep<'_> {
         };
         scratch.cache_buffer = buffer;
         let tally = &scratch.tally;
-        let group = self.group_key(&raw, tally.language);
         let mut row = ArticleRow::new(&raw, tally);
+        let group = row.group_key(self.group_by);
         if self.sketch_duplicates {
             row.sketch = duplicates::sketch(&raw.text, tally.language);
         }
@@ -97,18 +97,6 @@ impl ArticleStep<'_> {
             provenance,
             cache_key,
         }
-    }
-
-    fn group_key(&self, raw: &RawArticle, language: &str) -> Vec<String> {
-        self.group_by
-            .iter()
-            .map(|col| match col {
-                GroupColumn::Outlet => raw.outlet.clone(),
-                GroupColumn::Language => language.to_string(),
-                GroupColumn::Country => raw.country.clone(),
-                GroupColumn::Published => published_day(&raw.published).to_string(),
-            })
-            .collect()
     }
 
     /// Runs the analyzer chain and the topic matcher over an article in the detected
@@ -504,6 +492,20 @@ impl ArticleRow {
 
     pub fn id(&self) -> &str {
         self.get(RowField::Id)
+    }
+
+    /// The group the article belongs to: its values of the `group_by` columns, in order
+    /// (`published` by day).
+    pub fn group_key(&self, group_by: &[GroupColumn]) -> Vec<String> {
+        group_by
+            .iter()
+            .map(|col| match col {
+                GroupColumn::Outlet => self.get(RowField::Outlet).to_string(),
+                GroupColumn::Language => self.language.to_string(),
+                GroupColumn::Country => self.get(RowField::Country).to_string(),
+                GroupColumn::Published => published_day(self.get(RowField::Published)).to_string(),
+            })
+            .collect()
     }
 
     pub fn source(&self) -> &str {

@@ -32,7 +32,7 @@ fn sample_run_writes_every_table() {
         assert!(out.join(table).is_file(), "{table} missing");
     }
     let articles = read_csv(&out.join("articles.csv"));
-    assert_eq!(articles.len(), 34);
+    assert_eq!(articles.len(), 35);
     let outlets: std::collections::BTreeSet<&str> =
         articles.iter().map(|a| a["outlet"].as_str()).collect();
     assert_eq!(outlets.len(), 13);
@@ -72,7 +72,7 @@ fn sample_run_writes_every_table() {
 
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["counts"]["articles"]["analysed"], 34);
+    assert_eq!(manifest["counts"]["articles"]["analysed"], 35);
     assert_eq!(manifest["counts"]["articles"]["rejected"], 0);
     assert_eq!(manifest["inputs"].as_array().unwrap().len(), 21);
     assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
@@ -402,4 +402,58 @@ fn keyness_is_within_each_language() {
         .collect();
     assert!(!alone.is_empty());
     assert_eq!(notes, alone);
+}
+
+/// The sample carries one republished wire story (data/README.md): the run finds it, names
+/// the agency's story as the first of the cluster, and counts it for each outlet.
+#[test]
+fn the_republished_wire_story_is_found() {
+    let (_tmp, out) = sample_run("2");
+    let duplicates = read_csv(&out.join("duplicates.csv"));
+    let pairs: Vec<(&str, &str, &str)> = duplicates
+        .iter()
+        .map(|r| {
+            (
+                r["article_id"].as_str(),
+                r["role"].as_str(),
+                r["matched"].as_str(),
+            )
+        })
+        .collect();
+    // rows sorted by cluster, then as articles.csv (by id)
+    assert_eq!(
+        pairs,
+        [("hl-004", "copy", "nw-1701"), ("nw-1701", "first", "")]
+    );
+    let copy = &duplicates[0];
+    let containment: f64 = copy["containment"].parse().unwrap();
+    assert!(containment > 0.9, "{containment}");
+    let articles = read_csv(&out.join("articles.csv"));
+    let hl = articles
+        .iter()
+        .find(|a| a["article_id"] == "hl-004")
+        .unwrap();
+    assert_eq!(hl["copy_of"], "nw-1701");
+    assert!(articles
+        .iter()
+        .filter(|a| a["article_id"] != "hl-004")
+        .all(|a| a["copy_of"].is_empty()));
+
+    let groups = read_csv(&out.join("groups.csv"));
+    let of = |outlet: &str| groups.iter().find(|g| g["outlet"] == outlet).unwrap();
+    assert_eq!(
+        (
+            of("harbor-ledger")["copies"].as_str(),
+            of("harbor-ledger")["articles"].as_str()
+        ),
+        ("1", "4")
+    );
+    assert_eq!(of("harbor-ledger")["share_copies"], "0.25");
+    assert_eq!(of("northgate-wire")["copied_by_others"], "1");
+    assert_eq!(of("rt-france")["languages"], "fr");
+    let total: u64 = groups
+        .iter()
+        .map(|g| g["articles"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 35);
 }

@@ -11,7 +11,7 @@ pub mod stats;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::article::{ArticleRow, RowField};
 use crate::config::{CompareSection, DuplicatesSection, GroupColumn, TopicMeasure};
@@ -105,8 +105,24 @@ pub struct DuplicateRow {
     pub matched: Option<(usize, f64)>,
 }
 
+/// One row of `groups.csv`: a group at a glance, with its dependence on copied text.
+pub struct GroupRow {
+    pub group: Vec<String>,
+    pub articles: u64,
+    pub words: u64,
+    pub terms: u64,
+    /// Its languages, most articles first (ties alphabetical), joined by `;`.
+    pub languages: String,
+    /// Its articles that copy an earlier article of another outlet.
+    pub copies: u64,
+    /// Its articles that a later article of another outlet copied.
+    pub copied_by_others: u64,
+    pub share_copies: f64,
+}
+
 /// Every table of a run, rows in their final order.
 pub struct Tables {
+    pub groups: Vec<GroupRow>,
     pub group_columns: Vec<&'static str>,
     pub articles: Vec<ArticleRow>,
     /// Per article (aligned with `articles`): the first of its cluster and the containment
@@ -144,7 +160,9 @@ pub fn tables(
 
     let (topics_by_group, topic_comparison) = topic_rows(&groups, topics, compare.topic_measure);
     let (copy_of, duplicates) = duplicate_rows(&articles, duplicates);
+    let groups_table = group_rows(&groups, &articles, &duplicates, group_by);
     Tables {
+        groups: groups_table,
         group_columns: group_by.iter().map(|g| g.name()).collect(),
         copy_of,
         duplicates,
@@ -208,6 +226,63 @@ fn duplicate_rows(
         })
         .collect();
     (copy_of, rows)
+}
+
+/// `groups.csv`, sorted by group. "Another outlet": a copy whose matched article has the same
+/// outlet (a wire item sent twice, say) is neither a copy nor copied by others here.
+fn group_rows(
+    groups: &[(Vec<String>, GroupCounts)],
+    articles: &[ArticleRow],
+    duplicates: &[DuplicateRow],
+    group_by: &[GroupColumn],
+) -> Vec<GroupRow> {
+    let index: FxHashMap<&[String], usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_slice(), i))
+        .collect();
+    let mut copies = vec![0u64; groups.len()];
+    let mut copied: Vec<FxHashSet<usize>> = vec![FxHashSet::default(); groups.len()];
+    let group_of = |a: usize| {
+        index
+            .get(articles[a].group_key(group_by).as_slice())
+            .copied()
+    };
+    for d in duplicates {
+        let Some((m, _)) = d.matched else { continue };
+        let outlet = |i: usize| articles[i].get(RowField::Outlet);
+        if outlet(d.article) == outlet(m) {
+            continue;
+        }
+        if let Some(g) = group_of(d.article) {
+            copies[g] += 1;
+        }
+        if let Some(g) = group_of(m) {
+            copied[g].insert(m);
+        }
+    }
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, (key, g))| {
+            let mut langs: Vec<&LanguageSlice> = g.languages.iter().collect();
+            langs.sort_by(|a, b| b.articles.cmp(&a.articles).then(a.language.cmp(b.language)));
+            GroupRow {
+                group: key.clone(),
+                articles: g.articles,
+                words: g.words,
+                terms: g.terms,
+                languages: langs
+                    .iter()
+                    .map(|s| s.language)
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                copies: copies[i],
+                copied_by_others: copied[i].len() as u64,
+                share_copies: ratio(copies[i], g.articles),
+            }
+        })
+        .collect()
 }
 
 fn article_topic_rows(articles: &[ArticleRow], topics: &[Topic]) -> Vec<ArticleTopicRow> {

@@ -23,7 +23,8 @@ use crate::error::{Error, Result};
 pub use staging::{check_replaceable, Staging};
 
 /// The output files of a run, in the order they are written.
-pub const TABLE_FILES: [&str; 9] = [
+pub const TABLE_FILES: [&str; 10] = [
+    "groups.csv",
     "articles.csv",
     "article_topics.csv",
     "duplicates.csv",
@@ -70,6 +71,7 @@ pub fn comparison_headers(t: &Tables) -> Result<Vec<String>> {
 pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     // checked first: an ambiguous table is an error before any file is written
     let comparison_headers = comparison_headers(t)?;
+    write_groups(dir, t)?;
     write_articles(dir, t)?;
     write_article_topics(dir, t)?;
     write_duplicates(dir, t)?;
@@ -89,6 +91,22 @@ fn group_columns(t: &Tables, keys: &[&[String]]) -> Vec<Column> {
         .enumerate()
         .map(|(i, name)| text(name, keys.iter().map(|k| k[i].as_str())))
         .collect()
+}
+
+fn write_groups(dir: &Path, t: &Tables) -> Result<()> {
+    let g = &t.groups;
+    let keys: Vec<&[String]> = g.iter().map(|r| r.group.as_slice()).collect();
+    let mut cols = group_columns(t, &keys);
+    cols.extend([
+        count("articles", g.iter().map(|r| r.articles)),
+        count("words", g.iter().map(|r| r.words)),
+        count("terms", g.iter().map(|r| r.terms)),
+        text("languages", g.iter().map(|r| r.languages.as_str())),
+        count("copies", g.iter().map(|r| r.copies)),
+        count("copied_by_others", g.iter().map(|r| r.copied_by_others)),
+        float("share_copies", g.iter().map(|r| round(r.share_copies, 6))),
+    ]);
+    write(dir, "groups.csv", cols)
 }
 
 fn write_articles(dir: &Path, t: &Tables) -> Result<()> {
