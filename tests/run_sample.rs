@@ -456,4 +456,23 @@ fn the_republished_wire_story_is_found() {
         .map(|g| g["articles"].parse::<u64>().unwrap())
         .sum();
     assert_eq!(total, 35);
+
+    // every pair of the 13 outlets once; only the wire and the daily share a cluster
+    let similarity = read_csv(&out.join("group_similarity.csv"));
+    assert_eq!(similarity.len(), 13 * 12 / 2);
+    let shared: Vec<(&str, &str)> = similarity
+        .iter()
+        .filter(|r| r["shared_clusters"] != "0")
+        .map(|r| (r["outlet_a"].as_str(), r["outlet_b"].as_str()))
+        .collect();
+    assert_eq!(shared, [("harbor-ledger", "northgate-wire")]);
+    for r in &similarity {
+        assert!(r["outlet_a"] < r["outlet_b"]);
+        let cosine: f64 = r["cosine"].parse().unwrap();
+        let js: f64 = r["jensen_shannon"].parse().unwrap();
+        assert!(
+            (0.0..=1.0).contains(&cosine) && (0.0..=1.0).contains(&js),
+            "{r:?}"
+        );
+    }
 }

@@ -120,8 +120,25 @@ pub struct GroupRow {
     pub share_copies: f64,
 }
 
+/// One row of `group_similarity.csv`: two groups' topic profiles compared.
+pub struct SimilarityRow {
+    /// Indexes into [`Tables::groups`], `a < b`.
+    pub a: usize,
+    pub b: usize,
+    /// Cosine of the two vectors of `share_articles` over all topics; `None` when a group
+    /// mentions no topic at all.
+    pub cosine: Option<f64>,
+    /// Jensen–Shannon divergence (base 2, 0 = same profile, 1 = nothing in common) of the
+    /// two profiles normalized to sum to 1; `None` as for `cosine`.
+    pub jensen_shannon: Option<f64>,
+    pub topics: u64,
+    /// Near-duplicate clusters both groups have an article in.
+    pub shared_clusters: u64,
+}
+
 /// Every table of a run, rows in their final order.
 pub struct Tables {
+    pub group_similarity: Vec<SimilarityRow>,
     pub groups: Vec<GroupRow>,
     pub group_columns: Vec<&'static str>,
     pub articles: Vec<ArticleRow>,
@@ -161,7 +178,9 @@ pub fn tables(
     let (topics_by_group, topic_comparison) = topic_rows(&groups, topics, compare.topic_measure);
     let (copy_of, duplicates) = duplicate_rows(&articles, duplicates);
     let groups_table = group_rows(&groups, &articles, &duplicates, group_by);
+    let group_similarity = similarity_rows(&groups, topics.len(), &articles, &duplicates, group_by);
     Tables {
+        group_similarity,
         groups: groups_table,
         group_columns: group_by.iter().map(|g| g.name()).collect(),
         copy_of,
@@ -283,6 +302,51 @@ fn group_rows(
             }
         })
         .collect()
+}
+
+/// Every pair of groups: how alike their attention to the topics is (share of articles per
+/// topic, which compares across languages), and how many near-duplicate clusters they share.
+fn similarity_rows(
+    groups: &[(Vec<String>, GroupCounts)],
+    topics: usize,
+    articles: &[ArticleRow],
+    duplicates: &[DuplicateRow],
+    group_by: &[GroupColumn],
+) -> Vec<SimilarityRow> {
+    let profiles: Vec<Vec<f64>> = groups
+        .iter()
+        .map(|(_, g)| {
+            (0..topics)
+                .map(|t| ratio(g.topic_articles[t], g.articles))
+                .collect()
+        })
+        .collect();
+    // per group, the clusters it has an article in
+    let index: FxHashMap<&[String], usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_slice(), i))
+        .collect();
+    let mut clusters: Vec<FxHashSet<u64>> = vec![FxHashSet::default(); groups.len()];
+    for d in duplicates {
+        if let Some(&g) = index.get(articles[d.article].group_key(group_by).as_slice()) {
+            clusters[g].insert(d.cluster);
+        }
+    }
+    let mut rows = Vec::new();
+    for a in 0..groups.len() {
+        for b in a + 1..groups.len() {
+            rows.push(SimilarityRow {
+                a,
+                b,
+                cosine: stats::cosine(&profiles[a], &profiles[b]),
+                jensen_shannon: stats::jensen_shannon(&profiles[a], &profiles[b]),
+                topics: topics as u64,
+                shared_clusters: clusters[a].intersection(&clusters[b]).count() as u64,
+            });
+        }
+    }
+    rows
 }
 
 fn article_topic_rows(articles: &[ArticleRow], topics: &[Topic]) -> Vec<ArticleTopicRow> {

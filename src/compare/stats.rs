@@ -87,6 +87,40 @@ pub fn log_odds_z(y: u64, set_total: u64, feature_total: u64, grand_total: u64) 
     delta / (1.0 / y + 1.0 / yw).sqrt()
 }
 
+/// Cosine similarity of two non-negative vectors; `None` when either is all zeros.
+pub fn cosine(a: &[f64], b: &[f64]) -> Option<f64> {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let (na, nb) = (norm(a), norm(b));
+    (na > 0.0 && nb > 0.0).then(|| (dot / (na * nb)).min(1.0))
+}
+
+/// Jensen–Shannon divergence, base 2, of two non-negative vectors each normalized to sum to
+/// 1: in [0, 1], 0 for proportional vectors, 1 for vectors with no non-zero entry in common.
+/// `None` when either is all zeros.
+pub fn jensen_shannon(a: &[f64], b: &[f64]) -> Option<f64> {
+    let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
+    if sa <= 0.0 || sb <= 0.0 {
+        return None;
+    }
+    // KL(P || M) with M = (P + Q) / 2, a zero of P contributing 0
+    let kl_to_mean = |p: &[f64], sp: f64, q: &[f64], sq: f64| -> f64 {
+        p.iter()
+            .zip(q)
+            .map(|(&x, &y)| {
+                let (x, y) = (x / sp, y / sq);
+                if x > 0.0 {
+                    x * (2.0 * x / (x + y)).log2()
+                } else {
+                    0.0
+                }
+            })
+            .sum()
+    };
+    let js = 0.5 * kl_to_mean(a, sa, b, sb) + 0.5 * kl_to_mean(b, sb, a, sa);
+    Some(js.clamp(0.0, 1.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +190,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn cosine_and_jensen_shannon_of_topic_profiles() {
+        // scipy.spatial.distance.jensenshannon([0.5, 0.5, 0], [0, 0.5, 0.5], base=2) ** 2 = 0.5
+        let js = jensen_shannon(&[0.5, 0.5, 0.0], &[0.0, 0.5, 0.5]).unwrap();
+        assert!((js - 0.5).abs() < 1e-12, "{js}");
+        assert_eq!(jensen_shannon(&[1.0, 0.0], &[0.0, 1.0]), Some(1.0));
+        // proportional profiles are the same distribution
+        assert!(jensen_shannon(&[0.2, 0.4], &[0.1, 0.2]).unwrap().abs() < 1e-12);
+        assert_eq!(jensen_shannon(&[0.0, 0.0], &[0.1, 0.2]), None);
+        // cos = 0.25 / (sqrt(0.5) · sqrt(0.5)) = 0.5
+        let c = cosine(&[0.5, 0.5, 0.0], &[0.0, 0.5, 0.5]).unwrap();
+        assert!((c - 0.5).abs() < 1e-12);
+        assert_eq!(cosine(&[1.0, 0.0], &[0.0, 1.0]), Some(0.0));
+        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 1.0]), None);
     }
 }

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub use staging::{check_replaceable, Staging};
 
 /// The output files of a run, in the order they are written.
-pub const TABLE_FILES: [&str; 10] = [
+pub const TABLE_FILES: [&str; 11] = [
     "groups.csv",
     "articles.csv",
     "article_topics.csv",
@@ -31,6 +31,7 @@ pub const TABLE_FILES: [&str; 10] = [
     "topics_by_group.csv",
     "topic_comparison.csv",
     "terms_by_group.csv",
+    "group_similarity.csv",
     "keyness.csv",
     "languages.csv",
     "rejected.csv",
@@ -78,6 +79,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     write_topics_by_group(dir, t)?;
     write_topic_comparison(dir, t, &comparison_headers)?;
     write_terms_by_group(dir, t)?;
+    write_group_similarity(dir, t)?;
     write_keyness(dir, t)?;
     test_pause();
     write_languages(dir, t)?;
@@ -107,6 +109,33 @@ fn write_groups(dir: &Path, t: &Tables) -> Result<()> {
         float("share_copies", g.iter().map(|r| round(r.share_copies, 6))),
     ]);
     write(dir, "groups.csv", cols)
+}
+
+fn write_group_similarity(dir: &Path, t: &Tables) -> Result<()> {
+    let s = &t.group_similarity;
+    let mut cols = Vec::new();
+    for (side, pick) in [("a", true), ("b", false)] {
+        for (i, name) in t.group_columns.iter().enumerate() {
+            let column = format!("{name}_{side}");
+            cols.push(text(
+                &column,
+                s.iter().map(|r| {
+                    let g = if pick { r.a } else { r.b };
+                    t.groups[g].group[i].as_str()
+                }),
+            ));
+        }
+    }
+    cols.extend([
+        maybe_float("cosine", s.iter().map(|r| r.cosine.map(|x| round(x, 6)))),
+        maybe_float(
+            "jensen_shannon",
+            s.iter().map(|r| r.jensen_shannon.map(|x| round(x, 6))),
+        ),
+        count("topics", s.iter().map(|r| r.topics)),
+        count("shared_clusters", s.iter().map(|r| r.shared_clusters)),
+    ]);
+    write(dir, "group_similarity.csv", cols)
 }
 
 fn write_articles(dir: &Path, t: &Tables) -> Result<()> {
