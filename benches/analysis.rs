@@ -94,6 +94,7 @@ fn main() {
         cache: None,
         keep_analyses: false,
         sketch_duplicates: false,
+        left_out: None,
     };
 
     // analysis core: best of 5 passes; the worker state (memos, vocabulary) stays warm, as

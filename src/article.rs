@@ -6,7 +6,7 @@
 //!
 //! Everything here is per worker and allocation-free per term: the hot path of a run.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analyze::{Analyzers, TokenMemo};
 use crate::cache::{self, CacheReader, Lookup, Record, RecordTerm};
@@ -30,6 +30,9 @@ pub struct ArticleStep<'a> {
     pub keep_analyses: bool,
     /// Whether each article's shingles are sketched for duplicate detection.
     pub sketch_duplicates: bool,
+    /// Sources of the articles that are listed but left out of the counts (the copies, with
+    /// `[duplicates] count = "first"`).
+    pub left_out: Option<&'a FxHashSet<String>>,
 }
 
 /// Where an article's analysis came from.
@@ -50,6 +53,8 @@ pub struct Processed {
     pub provenance: Provenance,
     /// The article's content key, when a cache is read or written.
     pub cache_key: Option<cache::Key>,
+    /// Whether the article is folded into the counts (it may be only listed).
+    pub counted: bool,
 }
 
 impl ArticleStep<'_> {
@@ -91,11 +96,13 @@ impl ArticleStep<'_> {
         if self.sketch_duplicates {
             row.sketch = duplicates::sketch(&raw.text, tally.language);
         }
+        let counted = self.left_out.is_none_or(|l| !l.contains(&raw.source));
         Processed {
             group,
             row,
             provenance,
             cache_key,
+            counted,
         }
     }
 
@@ -539,6 +546,7 @@ mod tests {
             cache: None,
             keep_analyses: false,
             sketch_duplicates: false,
+            left_out: None,
         };
         let mut fresh = Scratch::default();
         let text = "Les négociations ont repris. La négociation sur la Syrie, négocier encore.";

@@ -165,6 +165,7 @@ mod tests {
             cache: None,
             keep_analyses: false,
             sketch_duplicates: false,
+            left_out: None,
         };
         let texts = [
             (

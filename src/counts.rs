@@ -188,6 +188,8 @@ pub struct Counts {
     pub from_cache: u64,
     /// Articles whose language came from the cache (and analysis was redone).
     pub language_from_cache: u64,
+    /// Articles listed but left out of the sums (copies, with `count = "first"`).
+    pub left_out: u64,
 }
 
 impl Counts {
@@ -198,6 +200,12 @@ impl Counts {
             Provenance::Analysed => {}
             Provenance::LanguageFromCache => self.language_from_cache += 1,
             Provenance::Cached => self.from_cache += 1,
+        }
+        if !article.counted {
+            // listed in the per-article tables, left out of every sum
+            self.left_out += 1;
+            self.articles.push(article.row);
+            return;
         }
         let group = match self.groups.get_mut(&article.group) {
             Some(g) => g,
@@ -221,6 +229,7 @@ impl Counts {
         big.rejected.extend(small.rejected);
         big.from_cache += small.from_cache;
         big.language_from_cache += small.language_from_cache;
+        big.left_out += small.left_out;
         // the small side's ids, in the big side's vocabulary
         let remap: Vec<u32> = small
             .vocabulary

@@ -192,9 +192,11 @@ fn mix(mut z: u64) -> u64 {
 /// An article as duplicate detection sees it.
 pub struct Candidate<'a> {
     pub language: &'a str,
-    /// Publication order: `published`, then article id.
+    /// Publication order: `published`, then article id, then source (the file and line,
+    /// unique).
     pub published: &'a str,
     pub id: &'a str,
+    pub source: &'a str,
     pub sketch: &'a Sketch,
 }
 
@@ -223,7 +225,7 @@ pub fn detect(articles: &[Candidate], min_containment: f64) -> Vec<Option<Found>
         .map(|(_, mut members)| {
             members.sort_by(|&x, &y| {
                 let (a, b) = (&articles[x], &articles[y]);
-                (a.published, a.id, x).cmp(&(b.published, b.id, y))
+                (a.published, a.id, a.source, x).cmp(&(b.published, b.id, b.source, y))
             });
             cluster_language(articles, &members, min_containment)
         })
@@ -420,6 +422,7 @@ mod tests {
                 language: if i == 4 { "fr" } else { "en" },
                 published: published[i],
                 id: ids[i],
+                source: ids[i],
                 sketch: &sketches[i],
             })
             .collect();

@@ -8,15 +8,18 @@ use std::sync::mpsc::sync_channel;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use crate::analyze::Analyzers;
 use crate::article::ArticleStep;
 use crate::cache::{self, CacheReader, CacheWriter, Opened};
 use crate::compare;
-use crate::config::{ConfigFile, Settings};
+use crate::config::{ConfigFile, CountCopies, Settings};
 use crate::count;
 use crate::counts::Counts;
+use crate::duplicates;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Format, IngestOptions, Record, Scope, Sources};
 use crate::language::LanguageDetector;
@@ -100,6 +103,20 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let (files, walk_rejections) = ingest::discover(&settings.inputs, &exclude);
     let pool = thread_pool(options.threads)?;
     let cache = RunCache::open(cfg, &staging)?;
+    let ingest_options = IngestOptions {
+        fields: &cfg.input.fields,
+        max_article_bytes: cfg.input.max_article_bytes,
+    };
+    let duplicates = &cfg.duplicates;
+    let left_out = (duplicates.enabled && duplicates.count == CountCopies::First).then(|| {
+        find_copies(
+            &tools,
+            &files,
+            &ingest_options,
+            &pool,
+            duplicates.min_containment,
+        )
+    });
 
     let step = ArticleStep {
         detector: &tools.detector,
@@ -110,10 +127,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         cache: cache.previous.as_ref(),
         keep_analyses: cache.writer.is_some(),
         sketch_duplicates: cfg.duplicates.enabled,
-    };
-    let ingest_options = IngestOptions {
-        fields: &cfg.input.fields,
-        max_article_bytes: cfg.input.max_article_bytes,
+        left_out: left_out.as_ref(),
     };
     let (mut counts, reports) = analyse_inputs(
         &step,
@@ -133,6 +147,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     for a in &counts.articles {
         *languages.entry(a.language.to_string()).or_default() += 1;
     }
+    let left_out = counts.left_out;
     // duplicate detection and the statistics use the run's --threads as well
     let tables = pool.install(|| {
         compare::tables(
@@ -154,6 +169,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         cache: cache_report,
         warnings,
         notes: tables.keyness.notes().to_vec(),
+        left_out,
     };
     let seconds = started.elapsed().as_secs_f64();
     let timing = Phases {
@@ -194,6 +210,7 @@ struct Outcome {
     cache: ManifestCache,
     warnings: Vec<String>,
     notes: Vec<String>,
+    left_out: u64,
 }
 
 /// What the per-article step needs, built from the settings once per run.
@@ -288,6 +305,65 @@ impl RunCache {
     }
 }
 
+/// The first pass of `[duplicates] count = "first"`: every article's language and sketch, then
+/// the clusters, exactly as the tables will find them; returns the sources of the copies,
+/// which the counting pass lists but leaves out of every sum.
+fn find_copies(
+    tools: &Tools,
+    files: &[ingest::InputFile],
+    ingest_options: &IngestOptions,
+    pool: &rayon::ThreadPool,
+    min_containment: f64,
+) -> FxHashSet<String> {
+    struct Seen {
+        source: String,
+        id: String,
+        published: String,
+        language: &'static str,
+        sketch: duplicates::Sketch,
+    }
+    let mut seen: Vec<Seen> = Vec::new();
+    let bytes_read = AtomicU64::new(0);
+    ingest::read_all(files, ingest_options, &bytes_read, &mut |batch| {
+        let sketched: Vec<Seen> = pool.install(|| {
+            batch
+                .into_par_iter()
+                .filter_map(|record| match record {
+                    Record::Article(a) => {
+                        let language = tools.detector.detect(&a.title, &a.text).code;
+                        Some(Seen {
+                            sketch: duplicates::sketch(&a.text, language),
+                            source: a.source,
+                            id: a.id,
+                            published: a.published,
+                            language,
+                        })
+                    }
+                    Record::Rejected(_) => None,
+                })
+                .collect()
+        });
+        seen.extend(sketched);
+    });
+    let candidates: Vec<duplicates::Candidate> = seen
+        .iter()
+        .map(|s| duplicates::Candidate {
+            language: s.language,
+            published: &s.published,
+            id: &s.id,
+            source: &s.source,
+            sketch: &s.sketch,
+        })
+        .collect();
+    let found = pool.install(|| duplicates::detect(&candidates, min_containment));
+    found
+        .iter()
+        .zip(&seen)
+        .filter(|(f, _)| f.as_ref().is_some_and(|f| f.matched.is_some()))
+        .map(|(_, s)| s.source.clone())
+        .collect()
+}
+
 /// The parallel stage: a reader thread streams batches of records from `files` to the
 /// workers of `pool`, which run the per-article step and fold the counts.
 fn analyse_inputs(
@@ -373,6 +449,7 @@ struct Manifest<'a> {
     counts: ManifestCounts,
     languages: &'a BTreeMap<String, u64>,
     cache: &'a ManifestCache,
+    duplicates: ManifestDuplicates,
     analysis: ManifestAnalysis,
     /// Things a researcher should know about this run (e.g. an unusable cache).
     warnings: &'a [String],
@@ -407,6 +484,11 @@ impl<'a> Manifest<'a> {
             counts: ManifestCounts::of(&outcome.accounting),
             languages: &outcome.languages,
             cache: &outcome.cache,
+            duplicates: ManifestDuplicates {
+                enabled: cfg.duplicates.enabled,
+                count: cfg.duplicates.count,
+                copies_left_out: outcome.left_out,
+            },
             analysis: ManifestAnalysis {
                 stopwords: cfg.text.stopwords,
                 stem: cfg.text.stem,
@@ -454,6 +536,15 @@ impl ManifestCounts {
             },
         }
     }
+}
+
+#[derive(Serialize)]
+struct ManifestDuplicates {
+    enabled: bool,
+    count: CountCopies,
+    /// Copies listed in articles.csv and duplicates.csv but left out of every count and
+    /// statistic (`count = "first"`); 0 with `count = "all"`.
+    copies_left_out: u64,
 }
 
 #[derive(Serialize)]

@@ -37,6 +37,7 @@ impl Chain {
             cache,
             keep_analyses: cache.is_some(),
             sketch_duplicates: true,
+            left_out: None,
         }
     }
 }

@@ -476,3 +476,65 @@ fn the_republished_wire_story_is_found() {
         );
     }
 }
+
+/// With `[duplicates] count = "first"` the copy is listed (articles.csv, duplicates.csv) but
+/// left out of every count and statistic, and the manifest says how many were.
+#[test]
+fn copies_can_be_left_out_of_the_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(repo().join("config.toml")).unwrap();
+    let data = repo().join("data");
+    let text = shipped
+        .replace(
+            "inputs = [\"data/articles\"]",
+            &format!("inputs = [{:?}]", data.join("articles").to_str().unwrap()),
+        )
+        .replace(
+            "sources = \"data/sources.csv\"",
+            &format!("sources = {:?}", data.join("sources.csv").to_str().unwrap()),
+        )
+        .replace("count = \"all\"", "count = \"first\"");
+    assert!(text.contains("count = \"first\""));
+    let config = tmp.path().join("first.toml");
+    std::fs::write(&config, text).unwrap();
+    let first = tmp.path().join("first");
+    run_into(&config, &first, &[]);
+    let (_all_tmp, all) = sample_run("2");
+
+    let groups = |out: &std::path::Path| read_csv(&out.join("groups.csv"));
+    let harbor = |out: &std::path::Path| {
+        groups(out)
+            .into_iter()
+            .find(|g| g["outlet"] == "harbor-ledger")
+            .unwrap()
+    };
+    assert_eq!(harbor(&all)["articles"], "4");
+    assert_eq!(harbor(&first)["articles"], "3");
+    assert_eq!(harbor(&first)["copies"], "1");
+    let topics = read_csv(&first.join("topics_by_group.csv"));
+    assert!(topics
+        .iter()
+        .filter(|r| r["outlet"] == "harbor-ledger")
+        .all(|r| r["articles"] == "3"));
+    // listed, not lost
+    assert_eq!(read_csv(&first.join("articles.csv")).len(), 35);
+    assert_eq!(read_csv(&first.join("duplicates.csv")).len(), 2);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(first.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["duplicates"]["copies_left_out"], 1);
+    assert_eq!(manifest["counts"]["articles"]["analysed"], 35);
+    // the other outlets' tables are those of a full count
+    for table in ["keyness.csv", "languages.csv"] {
+        let without = |out: &std::path::Path| -> Vec<_> {
+            read_csv(&out.join(table))
+                .into_iter()
+                .filter(|r| {
+                    r["outlet"] != "harbor-ledger"
+                        && r.get("language").map(String::as_str) != Some("en")
+                })
+                .collect()
+        };
+        assert_eq!(without(&first), without(&all), "{table}");
+    }
+}

@@ -211,6 +211,7 @@ fn duplicate_rows(
             language: a.language,
             published: a.get(RowField::Published),
             id: a.id(),
+            source: a.source(),
             sketch: &a.sketch,
         })
         .collect();
