@@ -32,7 +32,7 @@ const INDEX_LEVELS: u32 = 2;
 /// Candidates measured per article at most, those sharing the largest share of coarse hashes:
 /// in a dense news day an article overlaps dozens of earlier ones (the same story retold),
 /// and the best match is among those that share the most.
-const MAX_MEASURED: usize = 24;
+const MAX_MEASURED: usize = 12;
 /// A hash shared by more earlier articles than this (boilerplate, a standard sign-off) finds
 /// no candidates: real copies share many other shingles.
 const MAX_POSTINGS: usize = 2000;
@@ -48,18 +48,32 @@ pub struct Sketch {
 
 /// The sketch of a body text in `language`.
 pub fn sketch(text: &str, language: &str) -> Sketch {
-    let mut hashes = shingle_hashes(text, language);
-    hashes.sort_unstable();
-    hashes.dedup();
-    let mut level = 0;
-    while hashes.len() >> level > 2 * SKETCH_TARGET {
-        level += 1;
-    }
-    hashes.retain(|h| h.trailing_zeros() >= level);
-    Sketch {
-        level,
-        hashes: hashes.into(),
-    }
+    WORDS.with_borrow_mut(|words| {
+        word_hashes(text, language, words);
+        let shingles = words.len().saturating_sub(SHINGLE - 1);
+        // the level from the number of shingles (repeats included), so that only the kept
+        // hashes need sorting
+        let mut level = 0;
+        while shingles >> level > 2 * SKETCH_TARGET {
+            level += 1;
+        }
+        let mut hashes: Vec<u32> = words
+            .windows(SHINGLE)
+            .map(shingle_hash)
+            .filter(|h| h.trailing_zeros() >= level)
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        Sketch {
+            level,
+            hashes: hashes.into(),
+        }
+    })
+}
+
+thread_local! {
+    /// The word hashes of the article being sketched, reused from one article to the next.
+    static WORDS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Sketch {
@@ -71,47 +85,47 @@ impl Sketch {
 /// The estimated containment of two sketches, |A ∩ B| / min(|A|, |B|), in [0, 1].
 pub fn containment(a: &Sketch, b: &Sketch) -> f64 {
     let level = a.level.max(b.level);
-    let kept = |h: u32| h.trailing_zeros() >= level;
-    let (a, b) = (&a.hashes[..], &b.hashes[..]);
-    let (mut i, mut j) = (0, 0);
-    let (mut sa, mut sb, mut common) = (0u64, 0u64, 0u64);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        if !kept(x) {
-            i += 1;
-        } else if !kept(y) {
-            j += 1;
-        } else if x == y {
-            common += 1;
-            sa += 1;
-            sb += 1;
-            i += 1;
-            j += 1;
-        } else if x < y {
-            sa += 1;
-            i += 1;
-        } else {
-            sb += 1;
-            j += 1;
-        }
-    }
-    sa += a[i..].iter().filter(|&&h| kept(h)).count() as u64;
-    sb += b[j..].iter().filter(|&&h| kept(h)).count() as u64;
-    let smaller = sa.min(sb);
+    // the sketch at the lower level is thinned to the common one (the rarer case)
+    let (a, b) = (thinned(a, level), thinned(b, level));
+    let smaller = a.len().min(b.len());
     if smaller == 0 {
-        0.0
+        return 0.0;
+    }
+    common_count(&a, &b) as f64 / smaller as f64
+}
+
+fn thinned(s: &Sketch, level: u32) -> std::borrow::Cow<'_, [u32]> {
+    if s.level == level {
+        std::borrow::Cow::Borrowed(&s.hashes[..])
     } else {
-        common as f64 / smaller as f64
+        s.hashes
+            .iter()
+            .copied()
+            .filter(|h| h.trailing_zeros() >= level)
+            .collect()
     }
 }
 
-/// Every 5-shingle of the text as a 32-bit hash (with repeats). A word is a run of word
+/// How many values two sorted, distinct lists share: a merge without unpredictable branches,
+/// the inner loop of duplicate detection.
+fn common_count(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut common) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        common += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    common
+}
+
+/// The hashes of the text's words, in order, into `words`. A word is a run of word
 /// characters (letters, digits, marks, `_`: the regex `\w+`), lowercased; in Chinese and
 /// Japanese every word character is a word. One pass over the text, no allocation per word:
 /// this runs on every article of a run.
-fn shingle_hashes(text: &str, language: &str) -> Vec<u32> {
+fn word_hashes(text: &str, language: &str, words: &mut Vec<u64>) {
+    words.clear();
     let by_character = matches!(language, "zh" | "ja");
-    let mut words: Vec<u64> = Vec::with_capacity(text.len() / 5);
     let mut word: Option<u64> = None;
     for c in text.chars() {
         let is_word = if c.is_ascii() {
@@ -142,15 +156,14 @@ fn shingle_hashes(text: &str, language: &str) -> Vec<u32> {
     if let Some(h) = word {
         words.push(mix(h));
     }
-    words
-        .windows(SHINGLE)
-        .map(|w| {
-            let h = w.iter().fold(0u64, |h, &x| {
-                h.wrapping_mul(0x100_0000_01B3).wrapping_add(x)
-            });
-            (mix(h) >> 32) as u32
-        })
-        .collect()
+}
+
+/// Five word hashes, in order, as one 32-bit shingle hash.
+fn shingle_hash(words: &[u64]) -> u32 {
+    let h = words.iter().fold(0u64, |h, &x| {
+        h.wrapping_mul(0x100_0000_01B3).wrapping_add(x)
+    });
+    (mix(h) >> 32) as u32
 }
 
 const WORD_SEED: u64 = 0xCBF2_9CE4_8422_2325;
