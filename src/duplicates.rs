@@ -126,13 +126,27 @@ fn common_count(a: &[u32], b: &[u32]) -> usize {
 fn word_hashes(text: &str, language: &str, words: &mut Vec<u64>) {
     words.clear();
     let by_character = matches!(language, "zh" | "ja");
+    let bytes = text.as_bytes();
     let mut word: Option<u64> = None;
-    for c in text.chars() {
-        let is_word = if c.is_ascii() {
-            c.is_ascii_alphanumeric() || c == '_'
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        // ASCII, most of the bytes of most news, without decoding a char
+        let (is_word, lower, len) = if b < 0x80 {
+            let is_word = b.is_ascii_alphanumeric() || b == b'_';
+            (is_word, Lower::One(b.to_ascii_lowercase() as char), 1)
         } else {
-            is_common_letter(c) || c.is_alphanumeric() || is_mark(c)
+            let c = text[at..].chars().next().unwrap_or(' ');
+            let is_word = if is_common_letter(c) || is_mark(c) {
+                true
+            } else if is_common_punctuation(c) {
+                false
+            } else {
+                c.is_alphanumeric()
+            };
+            (is_word, lowercase(c), c.len_utf8())
         };
+        at += len;
         if !is_word {
             if let Some(h) = word.take() {
                 words.push(mix(h));
@@ -140,11 +154,12 @@ fn word_hashes(text: &str, language: &str, words: &mut Vec<u64>) {
             continue;
         }
         let mut h = word.unwrap_or(WORD_SEED);
-        if c.is_ascii() {
-            h = feed(h, c.to_ascii_lowercase() as u32);
-        } else {
-            for l in c.to_lowercase() {
-                h = feed(h, l as u32);
+        match lower {
+            Lower::One(l) => h = feed(h, l as u32),
+            Lower::Many(c) => {
+                for l in c.to_lowercase() {
+                    h = feed(h, l as u32);
+                }
             }
         }
         if by_character {
@@ -156,6 +171,35 @@ fn word_hashes(text: &str, language: &str, words: &mut Vec<u64>) {
     if let Some(h) = word {
         words.push(mix(h));
     }
+}
+
+/// A character's lowercase form: one character, or the table's answer (which may be several).
+enum Lower {
+    One(char),
+    Many(char),
+}
+
+/// The lowercase of the Latin-1, Greek and Cyrillic capitals by offset (the same as
+/// `char::to_lowercase` there); other characters go through the table.
+fn lowercase(c: char) -> Lower {
+    let n = c as u32;
+    let shifted = match n {
+        0x00C0..=0x00DE if n != 0x00D7 => n + 0x20,
+        0x0391..=0x03A9 if n != 0x03A2 => n + 0x20,
+        0x0410..=0x042F => n + 0x20,
+        0x0400..=0x040F => n + 0x50,
+        // already lowercase: Latin-1, Greek and Cyrillic small letters, and scripts without case
+        0x00DF..=0x00FF
+        | 0x03AC..=0x03CE
+        | 0x0430..=0x045F
+        | 0x0590..=0x06FF
+        | 0x0900..=0x0DFF
+        | 0x3040..=0x30FF
+        | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7A3 => n,
+        _ => return Lower::Many(c),
+    };
+    char::from_u32(shifted).map_or(Lower::Many(c), Lower::One)
 }
 
 /// Five word hashes, in order, as one 32-bit shingle hash.
@@ -182,16 +226,24 @@ fn is_common_letter(c: char) -> bool {
         | 0x0388..=0x038A | 0x038C | 0x038E..=0x03A1 | 0x03A3..=0x03F5 | 0x03F7..=0x03FF // Greek
         | 0x05D0..=0x05EA // Hebrew letters
         | 0x0620..=0x064A // Arabic letters
-        | 0x3041..=0x3096 | 0x30A1..=0x30FA // Hiragana, Katakana
+        | 0x0671..=0x06D3 // Arabic and Persian letters
+        | 0x1E00..=0x1EFF // Latin Extended Additional (Vietnamese)
+        | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x30FC // Hiragana, Katakana, the long vowel mark
         | 0x4E00..=0x9FFF // CJK ideographs
         | 0xAC00..=0xD7A3 // Hangul syllables
     )
 }
 
+/// Punctuation common in news text (quotes, dashes, CJK commas and brackets), known not to be
+/// word characters without the table lookup.
+fn is_common_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x00A0..=0x00A9 | 0x00AB..=0x00B1 | 0x00B4 | 0x00B6..=0x00B8 | 0x00BB | 0x00BF | 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020 | 0x0964 | 0x0965)
+}
+
 /// Combining marks belong to the word (regex `\w` includes them): Hindi and Tamil vowel signs,
 /// accents written as separate code points.
 fn is_mark(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0DFF | 0x0E31..=0x0E4E | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+    matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0963 | 0x0966..=0x0DFF | 0x0E31..=0x0E4E | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
 
 /// SplitMix64's finalizer: every input bit reaches every output bit, so the low bits that
@@ -457,5 +509,24 @@ mod tests {
         assert!(containment > 0.6);
         assert_eq!(found[3], None);
         assert_eq!(found[4], None, "another language is never a copy");
+    }
+
+    #[test]
+    fn fast_lowercase_agrees_with_the_table() {
+        for n in (0x00C0..=0x00FF)
+            .chain(0x0386..=0x03CE)
+            .chain(0x0400..=0x045F)
+            .chain(0x0590..=0x06FF)
+            .chain(0x0900..=0x0DFF)
+            .chain(0x3040..=0x30FF)
+        {
+            let Some(c) = char::from_u32(n) else { continue };
+            let want: Vec<char> = c.to_lowercase().collect();
+            let got: Vec<char> = match lowercase(c) {
+                Lower::One(l) => vec![l],
+                Lower::Many(m) => m.to_lowercase().collect(),
+            };
+            assert_eq!(got, want, "U+{n:04X}");
+        }
     }
 }
