@@ -7,7 +7,12 @@ use std::path::Path;
 include!("build/source_hash.rs");
 
 fn main() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // read when the script runs, not when it is compiled: Cargo shares one compiled build
+    // script between checkouts that share a target folder (its hash leaves the path out), so
+    // a path baked in at compile time could hash another checkout's sources
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("Cargo sets CARGO_MANIFEST_DIR");
+    let base = Path::new(&manifest_dir);
     for root in LANGUAGE_SOURCES.iter().chain(ANALYSIS_SOURCES) {
         // a folder: Cargo reruns when any file below it changes
         println!("cargo:rerun-if-changed={root}");

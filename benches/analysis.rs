@@ -85,17 +85,13 @@ fn main() {
     let detector = LanguageDetector::new(&cfg.allow, cfg.min_confidence, cfg.prefix_chars);
     let whole_text = LanguageDetector::new(&cfg.allow, cfg.min_confidence, usize::MAX);
     let sources = Sources::default();
-    let step = ArticleStep {
-        detector: &detector,
-        analyzers: &analyzers,
-        lexicon: &lexicon,
-        sources: &sources,
-        group_by: &settings.group_by,
-        cache: None,
-        keep_analyses: false,
-        sketch_duplicates: false,
-        left_out: None,
-    };
+    let step = ArticleStep::new(
+        &detector,
+        &analyzers,
+        &lexicon,
+        &sources,
+        &settings.group_by,
+    );
 
     // analysis core: best of 5 passes; the worker state (memos, vocabulary) stays warm, as
     // it does over a real run after its first few thousand articles

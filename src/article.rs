@@ -35,6 +35,30 @@ pub struct ArticleStep<'a> {
     pub left_out: Option<&'a FxHashSet<String>>,
 }
 
+impl<'a> ArticleStep<'a> {
+    /// The step with no cache, no duplicate sketches and every article counted; a run sets
+    /// those fields from its settings.
+    pub fn new(
+        detector: &'a LanguageDetector,
+        analyzers: &'a Analyzers,
+        lexicon: &'a Lexicon,
+        sources: &'a Sources,
+        group_by: &'a [GroupColumn],
+    ) -> ArticleStep<'a> {
+        ArticleStep {
+            detector,
+            analyzers,
+            lexicon,
+            sources,
+            group_by,
+            cache: None,
+            keep_analyses: false,
+            sketch_duplicates: false,
+            left_out: None,
+        }
+    }
+}
+
 /// Where an article's analysis came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provenance {
@@ -537,17 +561,13 @@ mod tests {
         let lexicon = Lexicon::compile(&[], &analyzers).unwrap();
         let detector = LanguageDetector::new(&[], 0.0, 400);
         let sources = Sources::default();
-        let step = ArticleStep {
-            detector: &detector,
-            analyzers: &analyzers,
-            lexicon: &lexicon,
-            sources: &sources,
-            group_by: &[GroupColumn::Outlet],
-            cache: None,
-            keep_analyses: false,
-            sketch_duplicates: false,
-            left_out: None,
-        };
+        let step = ArticleStep::new(
+            &detector,
+            &analyzers,
+            &lexicon,
+            &sources,
+            &[GroupColumn::Outlet],
+        );
         let mut fresh = Scratch::default();
         let text = "Les négociations ont repris. La négociation sur la Syrie, négocier encore.";
         step.analyse(detector.detect("", text), "", text, &mut fresh);

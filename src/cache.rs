@@ -86,9 +86,10 @@ impl Fingerprints {
     }
 }
 
-/// The code and data of language detection and of the analysis, as hashed by `build.rs`.
-const LANGUAGE_CODE: &str = env!("NEWSPRISM_LANGUAGE_SOURCES_HASH");
-const ANALYSIS_CODE: &str = env!("NEWSPRISM_ANALYSIS_SOURCES_HASH");
+/// The code and data of language detection and of the analysis, as hashed by `build.rs`; in
+/// every manifest, so a table can be traced to the analysis that made it.
+pub const LANGUAGE_CODE: &str = env!("NEWSPRISM_LANGUAGE_SOURCES_HASH");
+pub const ANALYSIS_CODE: &str = env!("NEWSPRISM_ANALYSIS_SOURCES_HASH");
 
 /// A topic as far as it decides an analysis: id, kind and terms.
 type MatchingTopic<'t> = (&'t str, &'t str, &'t BTreeMap<String, Vec<String>>);
@@ -669,21 +670,14 @@ mod tests {
         include!("../build/source_hash.rs");
     }
 
-    /// The fingerprint compiled in is the hash of the analysis sources and data as they are
-    /// now, and those sources are every file of the stages that decide an analysis: editing
-    /// the tokenizer, a stopword list, the stemmer wrapper, the topic matcher, the per-article
-    /// step or the detector's model, or upgrading whatlang or rust-stemmers, changes it.
+    /// The hashed sources are every file of the stages that decide an analysis: editing the
+    /// tokenizer, a stopword list, the stemmer wrapper, the topic matcher, the per-article
+    /// step or the detector's model, or upgrading whatlang or rust-stemmers, changes the
+    /// hash. (That the binary carries the hash of the sources as they are is checked on the
+    /// binary itself, in tests/incremental.rs.)
     #[test]
-    fn the_compiled_fingerprint_covers_the_analysis_code_and_data() {
+    fn the_fingerprint_covers_the_analysis_code_and_data() {
         let base = Path::new(env!("CARGO_MANIFEST_DIR"));
-        assert_eq!(
-            LANGUAGE_CODE,
-            sources::source_hash(base, sources::LANGUAGE_SOURCES, sources::LANGUAGE_CRATES)
-        );
-        assert_eq!(
-            ANALYSIS_CODE,
-            sources::source_hash(base, sources::ANALYSIS_SOURCES, sources::ANALYSIS_CRATES)
-        );
         let files: Vec<String> = sources::source_files(base, sources::ANALYSIS_SOURCES)
             .into_iter()
             .chain(sources::source_files(base, sources::LANGUAGE_SOURCES))

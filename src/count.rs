@@ -156,17 +156,13 @@ mod tests {
         };
         let lexicon = Lexicon::compile(&[spec], &analyzers).unwrap();
         let sources = Sources::default();
-        let step = ArticleStep {
-            detector: &detector,
-            analyzers: &analyzers,
-            lexicon: &lexicon,
-            sources: &sources,
-            group_by: &[GroupColumn::Outlet],
-            cache: None,
-            keep_analyses: false,
-            sketch_duplicates: false,
-            left_out: None,
-        };
+        let step = ArticleStep::new(
+            &detector,
+            &analyzers,
+            &lexicon,
+            &sources,
+            &[GroupColumn::Outlet],
+        );
         let texts = [
             (
                 "wire",

@@ -119,15 +119,17 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     });
 
     let step = ArticleStep {
-        detector: &tools.detector,
-        analyzers: &tools.analyzers,
-        lexicon: &tools.lexicon,
-        sources: &tools.sources,
-        group_by: &settings.group_by,
         cache: cache.previous.as_ref(),
         keep_analyses: cache.writer.is_some(),
         sketch_duplicates: cfg.duplicates.enabled,
         left_out: left_out.as_ref(),
+        ..ArticleStep::new(
+            &tools.detector,
+            &tools.analyzers,
+            &tools.lexicon,
+            &tools.sources,
+            &settings.group_by,
+        )
     };
     let (mut counts, reports) = analyse_inputs(
         &step,
@@ -301,6 +303,10 @@ impl RunCache {
             articles_reused: counts.from_cache,
             articles_language_reused: counts.language_from_cache,
             fingerprints: self.fingerprints,
+            code: CodeHashes {
+                language: cache::LANGUAGE_CODE,
+                analysis: cache::ANALYSIS_CODE,
+            },
         })
     }
 }
@@ -553,6 +559,14 @@ struct ManifestCache {
     articles_reused: u64,
     articles_language_reused: u64,
     fingerprints: cache::Fingerprints,
+    /// The build-time hashes of the detection and analysis code and data behind them.
+    code: CodeHashes,
+}
+
+#[derive(Serialize)]
+struct CodeHashes {
+    language: &'static str,
+    analysis: &'static str,
 }
 
 #[derive(Serialize)]

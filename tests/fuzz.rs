@@ -29,15 +29,16 @@ struct Chain {
 impl Chain {
     fn step<'a>(&'a self, cache: Option<&'a CacheReader>) -> ArticleStep<'a> {
         ArticleStep {
-            detector: &self.detector,
-            analyzers: &self.analyzers,
-            lexicon: &self.lexicon,
-            sources: &self.sources,
-            group_by: &[GroupColumn::Outlet, GroupColumn::Language],
             cache,
             keep_analyses: cache.is_some(),
             sketch_duplicates: true,
-            left_out: None,
+            ..ArticleStep::new(
+                &self.detector,
+                &self.analyzers,
+                &self.lexicon,
+                &self.sources,
+                &[GroupColumn::Outlet, GroupColumn::Language],
+            )
         }
     }
 }

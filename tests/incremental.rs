@@ -228,3 +228,29 @@ fn a_cache_from_a_build_with_other_analysis_code_is_not_reused() {
     let out = run(&config, &nightly);
     assert!(!out.contains("cache:"), "{out}");
 }
+
+mod sources {
+    include!("../build/source_hash.rs");
+}
+
+/// The binary's cache fingerprints are built on the hash of the detection and analysis code
+/// and data as they are in this checkout: a change to any of them (tested in src/cache.rs)
+/// reaches the binary, so a nightly rerun after an upgrade cannot serve stale analyses.
+#[test]
+fn the_binary_carries_the_hash_of_the_analysis_sources_as_they_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    run_into(&repo().join("config.toml"), &out, &[]);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let code = &manifest["cache"]["code"];
+    let base = repo();
+    assert_eq!(
+        code["language"],
+        sources::source_hash(&base, sources::LANGUAGE_SOURCES, sources::LANGUAGE_CRATES)
+    );
+    assert_eq!(
+        code["analysis"],
+        sources::source_hash(&base, sources::ANALYSIS_SOURCES, sources::ANALYSIS_CRATES)
+    );
+}

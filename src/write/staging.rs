@@ -19,8 +19,9 @@ use crate::error::{Error, Result};
 /// The file that marks a folder as a newsprism run's own, safe to replace by the next run.
 pub const MARKER: &str = ".newsprism-output";
 
-/// What newsprism writes into a run folder: a folder of these names only (as written before
-/// the marker existed) is a run folder too.
+/// What a run folder held before the marker existed (the eight tables of then, the manifest,
+/// the cache): a folder of these names only, with a manifest, was written by newsprism. Kept
+/// as it was: folders written since carry the marker.
 const RUN_FOLDER_NAMES: [&str; 11] = [
     "articles.csv",
     "article_topics.csv",
