@@ -127,34 +127,47 @@ fn word_hashes(text: &str, language: &str, words: &mut Vec<u64>) {
     words.clear();
     let by_character = matches!(language, "zh" | "ja");
     let bytes = text.as_bytes();
-    let mut word: Option<u64> = None;
+    // the hash of the word being read; `in_word` says whether there is one
+    let (mut h, mut in_word) = (WORD_SEED, false);
     let mut at = 0;
     while at < bytes.len() {
         let b = bytes[at];
-        // ASCII, most of the bytes of most news, without decoding a char
-        let (is_word, lower, len) = if b < 0x80 {
-            let is_word = b.is_ascii_alphanumeric() || b == b'_';
-            (is_word, Lower::One(b.to_ascii_lowercase() as char), 1)
-        } else {
-            let c = text[at..].chars().next().unwrap_or(' ');
-            let is_word = if is_common_letter(c) || is_mark(c) {
-                true
-            } else if is_common_punctuation(c) {
-                false
-            } else {
-                c.is_alphanumeric()
-            };
-            (is_word, lowercase(c), c.len_utf8())
-        };
-        at += len;
-        if !is_word {
-            if let Some(h) = word.take() {
+        if b < 0x80 {
+            // ASCII, most of the bytes of most news: one table lookup, no char decoding
+            let lower = ASCII_WORD[b as usize];
+            at += 1;
+            if lower == 0 {
+                if in_word {
+                    words.push(mix(h));
+                    (h, in_word) = (WORD_SEED, false);
+                }
+                continue;
+            }
+            h = feed(h, u32::from(lower));
+            in_word = true;
+            if by_character {
                 words.push(mix(h));
+                (h, in_word) = (WORD_SEED, false);
             }
             continue;
         }
-        let mut h = word.unwrap_or(WORD_SEED);
-        match lower {
+        let c = text[at..].chars().next().unwrap_or(' ');
+        at += c.len_utf8();
+        let is_word = if is_common_letter(c) || is_mark(c) {
+            true
+        } else if is_common_punctuation(c) {
+            false
+        } else {
+            c.is_alphanumeric()
+        };
+        if !is_word {
+            if in_word {
+                words.push(mix(h));
+                (h, in_word) = (WORD_SEED, false);
+            }
+            continue;
+        }
+        match lowercase(c) {
             Lower::One(l) => h = feed(h, l as u32),
             Lower::Many(c) => {
                 for l in c.to_lowercase() {
@@ -162,16 +175,30 @@ fn word_hashes(text: &str, language: &str, words: &mut Vec<u64>) {
                 }
             }
         }
+        in_word = true;
         if by_character {
             words.push(mix(h));
-        } else {
-            word = Some(h);
+            (h, in_word) = (WORD_SEED, false);
         }
     }
-    if let Some(h) = word {
+    if in_word {
         words.push(mix(h));
     }
 }
+
+/// Per ASCII byte: its lowercase if it is a word character (letter, digit, `_`), else 0.
+const ASCII_WORD: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
 
 /// A character's lowercase form: one character, or the table's answer (which may be several).
 enum Lower {
