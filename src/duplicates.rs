@@ -1,8 +1,9 @@
 //! Near-duplicates and wire copy: articles of one language whose body texts overlap.
 //!
 //! Similarity is the **containment** of word 5-shingles, |A ∩ B| / min(|A|, |B|): an excerpt
-//! or a truncated republication of a longer text scores 1.0. Words are lowercase Unicode words
-//! (UAX #29); Chinese and Japanese, which do not separate words, use characters.
+//! or a truncated republication of a longer text scores 1.0. Words are lowercased runs of word
+//! characters (letters, digits, combining marks, `_`); Chinese and Japanese, which do not
+//! separate words, use characters.
 //!
 //! Each article keeps a bounded **sketch** of its shingles instead of its text: the 32-bit
 //! hashes whose number of trailing zero bits reaches the article's level, the level being the
@@ -12,7 +13,8 @@
 //! the containment without bias; with at least 100 sampled shingles its standard error is
 //! below 0.05, and a pair of short articles (both kept whole) is measured exactly.
 //!
-//! Clusters are built per language in publication order (`published`, then article id): an
+//! Clusters are built per language in publication order (`published`, then article id, then
+//! source): an
 //! article whose containment with an earlier article reaches the threshold is a `copy` and
 //! joins the cluster of the best-matching earlier article (ties: the earliest); otherwise it
 //! starts a cluster as its `first`. Candidate pairs come from an index of each article's
@@ -120,8 +122,8 @@ fn common_count(a: &[u32], b: &[u32]) -> usize {
 }
 
 /// The hashes of the text's words, in order, into `words`. A word is a run of word
-/// characters (letters, digits, marks, `_`: the regex `\w+`), lowercased; in Chinese and
-/// Japanese every word character is a word. One pass over the text, no allocation per word:
+/// characters (letters, digits, combining marks, `_`), lowercased; in Chinese and Japanese
+/// every word character is a word. One pass over the text, no allocation per word:
 /// this runs on every article of a run.
 fn word_hashes(text: &str, language: &str, words: &mut Vec<u64>) {
     words.clear();
@@ -267,8 +269,8 @@ fn is_common_punctuation(c: char) -> bool {
     matches!(c as u32, 0x00A0..=0x00A9 | 0x00AB..=0x00B1 | 0x00B4 | 0x00B6..=0x00B8 | 0x00BB | 0x00BF | 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020 | 0x0964 | 0x0965)
 }
 
-/// Combining marks belong to the word (regex `\w` includes them): Hindi and Tamil vowel signs,
-/// accents written as separate code points.
+/// Combining marks belong to the word they are written on: Hindi and Tamil vowel signs,
+/// accents written as separate code points (Python's `\w` would split a Hindi word at them).
 fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0963 | 0x0966..=0x0DFF | 0x0E31..=0x0E4E | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }

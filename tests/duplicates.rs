@@ -20,8 +20,8 @@ use std::path::Path;
 
 use common::*;
 
-/// Lowercase word-character runs (letters, digits, marks, `_`); in zh and ja every word
-/// character is a token. The definition of duplicates.rs, written again independently.
+/// Lowercase word-character runs (letters, digits, combining marks, `_`); in zh and ja every
+/// word character is a token. The definition of duplicates.rs, written again independently.
 fn tokens(text: &str, language: &str) -> Vec<String> {
     let lower = text.to_lowercase();
     let is_word = |c: char| c.is_alphanumeric() || c == '_' || is_mark(c);
