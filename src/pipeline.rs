@@ -16,7 +16,7 @@ use crate::analyze::Analyzers;
 use crate::article::ArticleStep;
 use crate::cache::{self, CacheReader, CacheWriter, Opened};
 use crate::compare;
-use crate::config::{ConfigFile, CountCopies, Settings};
+use crate::config::{ConfigFile, CountCopies, DuplicatesSection, Settings};
 use crate::count;
 use crate::counts::Counts;
 use crate::duplicates;
@@ -107,30 +107,10 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         fields: &cfg.input.fields,
         max_article_bytes: cfg.input.max_article_bytes,
     };
-    let duplicates = &cfg.duplicates;
-    let left_out = (duplicates.enabled && duplicates.count == CountCopies::First).then(|| {
-        find_copies(
-            &tools,
-            &files,
-            &ingest_options,
-            &pool,
-            duplicates.min_containment,
-        )
-    });
+    let left_out = (cfg.duplicates.enabled && cfg.duplicates.count == CountCopies::First)
+        .then(|| find_copies(&tools, &files, &ingest_options, &pool, &cfg.duplicates));
 
-    let step = ArticleStep {
-        cache: cache.previous.as_ref(),
-        keep_analyses: cache.writer.is_some(),
-        sketch_duplicates: cfg.duplicates.enabled,
-        left_out: left_out.as_ref(),
-        ..ArticleStep::new(
-            &tools.detector,
-            &tools.analyzers,
-            &tools.lexicon,
-            &tools.sources,
-            &settings.group_by,
-        )
-    };
+    let step = tools.step(settings, &cache, left_out.as_ref());
     let (mut counts, reports) = analyse_inputs(
         &step,
         cache.writer.as_ref(),
@@ -145,10 +125,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let cache_report = cache.finish(&staging, &counts)?;
     let accounting = account(&files, &walk_rejections, &reports, &counts);
     counts.rejected.extend(walk_rejections);
-    let mut languages: BTreeMap<String, u64> = BTreeMap::new();
-    for a in &counts.articles {
-        *languages.entry(a.language.to_string()).or_default() += 1;
-    }
+    let languages = languages_of(&counts);
     let left_out = counts.left_out;
     // duplicate detection and the statistics use the run's --threads as well
     let tables = pool.install(|| {
@@ -195,6 +172,15 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     })
 }
 
+/// Articles per detected language.
+fn languages_of(counts: &Counts) -> BTreeMap<String, u64> {
+    let mut languages: BTreeMap<String, u64> = BTreeMap::new();
+    for a in &counts.articles {
+        *languages.entry(a.language.to_string()).or_default() += 1;
+    }
+    languages
+}
+
 fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     let threads =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -224,6 +210,28 @@ struct Tools {
 }
 
 impl Tools {
+    /// The per-article step of this run: its cache, sketches and copies left out.
+    fn step<'a>(
+        &'a self,
+        settings: &'a Settings,
+        cache: &'a RunCache,
+        left_out: Option<&'a FxHashSet<String>>,
+    ) -> ArticleStep<'a> {
+        ArticleStep {
+            cache: cache.previous.as_ref(),
+            keep_analyses: cache.writer.is_some(),
+            sketch_duplicates: settings.file.duplicates.enabled,
+            left_out,
+            ..ArticleStep::new(
+                &self.detector,
+                &self.analyzers,
+                &self.lexicon,
+                &self.sources,
+                &settings.group_by,
+            )
+        }
+    }
+
     fn build(settings: &Settings) -> Result<Tools> {
         let cfg = &settings.file;
         let analyzers = Analyzers::new(&cfg.text);
@@ -319,7 +327,7 @@ fn find_copies(
     files: &[ingest::InputFile],
     ingest_options: &IngestOptions,
     pool: &rayon::ThreadPool,
-    min_containment: f64,
+    settings: &DuplicatesSection,
 ) -> FxHashSet<String> {
     struct Seen {
         source: String,
@@ -361,7 +369,7 @@ fn find_copies(
             sketch: &s.sketch,
         })
         .collect();
-    let found = pool.install(|| duplicates::detect(&candidates, min_containment));
+    let found = pool.install(|| duplicates::detect(&candidates, settings.min_containment));
     found
         .iter()
         .zip(&seen)
