@@ -352,69 +352,20 @@ fn cluster_language(
     order: &[usize],
     min_containment: f64,
 ) -> Vec<(usize, Found)> {
-    let mut index: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    let sketches: Vec<&Sketch> = order.iter().map(|&i| articles[i].sketch).collect();
+    let mut index = EarlierIndex::new(order.len());
     let mut cluster_of: Vec<usize> = Vec::with_capacity(order.len());
     let mut out = Vec::with_capacity(order.len());
-    // per earlier article: coarse hashes shared with the current one
-    let mut shared: Vec<u32> = vec![0; order.len()];
-    let mut touched: Vec<u32> = Vec::new();
-    let mut candidates: Vec<(f64, u32)> = Vec::new();
-    // each article's shingle count, as its sketch estimates it
-    let size: Vec<u64> = order
-        .iter()
-        .map(|&i| (articles[i].sketch.hashes.len() as u64) << articles[i].sketch.level)
-        .collect();
     for (pos, &i) in order.iter().enumerate() {
-        let sketch = articles[i].sketch;
-        let coarse = sketch.level + INDEX_LEVELS;
-        for h in sketch
-            .hashes
-            .iter()
-            .filter(|h| h.trailing_zeros() >= coarse)
-        {
-            if let Some(postings) = index.get(h) {
-                if postings.len() <= MAX_POSTINGS {
-                    for &p in postings {
-                        if shared[p as usize] == 0 {
-                            touched.push(p);
-                        }
-                        shared[p as usize] += 1;
-                    }
-                }
-            }
-        }
-        // the best earlier match; ties go to the earliest
-        // candidates by their share of coarse hashes, the most promising first
-        candidates.clear();
-        for &p in &touched {
-            let hits = std::mem::take(&mut shared[p as usize]);
-            // a pair at the threshold shares about min_containment × the smaller text's
-            // shingles, of which one in 2^level is indexed by both; a pair sharing under a
-            // half of that is not measured (articles that merely quote a common sentence)
-            let earlier = articles[order[p as usize]].sketch;
-            let level = sketch.level.max(earlier.level) + INDEX_LEVELS;
-            let expected = (size[pos].min(size[p as usize]) >> level).max(1) as f64;
-            let rough = f64::from(hits) / expected;
-            if rough >= min_containment / 2.0 {
-                candidates.push((rough, p));
-            }
-        }
-        if candidates.len() > MAX_MEASURED {
-            candidates.select_nth_unstable_by(MAX_MEASURED, |a, b| {
-                b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
-            });
-            candidates.truncate(MAX_MEASURED);
-        }
-        candidates.sort_unstable_by_key(|&(_, p)| p);
-        // the best earlier match; ties go to the earliest
+        let sketch = sketches[pos];
+        // the best earlier match among the most promising candidates; ties: the earliest
         let mut best: Option<(usize, f64)> = None;
-        for &(_, p) in &candidates {
-            let c = containment(sketch, articles[order[p as usize]].sketch);
+        for p in index.candidates(&sketches, pos, min_containment) {
+            let c = containment(sketch, sketches[p]);
             if c >= min_containment && best.is_none_or(|(_, b)| c > b) {
-                best = Some((p as usize, c));
+                best = Some((p, c));
             }
         }
-        touched.clear();
         let found = match best {
             Some((p, c)) => Found {
                 cluster_first: order[cluster_of[p]],
@@ -430,15 +381,91 @@ fn cluster_language(
             None => pos,
         });
         out.push((i, found));
-        for h in sketch
-            .hashes
-            .iter()
-            .filter(|h| h.trailing_zeros() >= coarse)
-        {
-            index.entry(*h).or_default().push(pos as u32);
-        }
+        index.add(sketch, pos);
     }
     out
+}
+
+/// The coarse hashes of the articles seen so far (positions in publication order), and the
+/// scratch space to count what an article shares with each of them.
+struct EarlierIndex {
+    postings: FxHashMap<u32, Vec<u32>>,
+    /// Per earlier article: coarse hashes shared with the current one.
+    shared: Vec<u32>,
+    touched: Vec<u32>,
+    candidates: Vec<(f64, u32)>,
+}
+
+impl EarlierIndex {
+    fn new(articles: usize) -> EarlierIndex {
+        EarlierIndex {
+            postings: FxHashMap::default(),
+            shared: vec![0; articles],
+            touched: Vec::new(),
+            candidates: Vec::new(),
+        }
+    }
+
+    fn coarse(sketch: &Sketch) -> impl Iterator<Item = u32> + '_ {
+        let level = sketch.level + INDEX_LEVELS;
+        sketch
+            .hashes
+            .iter()
+            .copied()
+            .filter(move |h| h.trailing_zeros() >= level)
+    }
+
+    fn add(&mut self, sketch: &Sketch, pos: usize) {
+        for h in Self::coarse(sketch) {
+            self.postings.entry(h).or_default().push(pos as u32);
+        }
+    }
+
+    /// The earlier articles worth measuring against `sketches[pos]`, at most
+    /// [`MAX_MEASURED`], in publication order.
+    fn candidates(&mut self, sketches: &[&Sketch], pos: usize, min_containment: f64) -> Vec<usize> {
+        let sketch = sketches[pos];
+        let size = |s: &Sketch| (s.hashes.len() as u64) << s.level;
+        for h in Self::coarse(sketch) {
+            let Some(postings) = self.postings.get(&h) else {
+                continue;
+            };
+            if postings.len() > MAX_POSTINGS {
+                continue;
+            }
+            for &p in postings {
+                if self.shared[p as usize] == 0 {
+                    self.touched.push(p);
+                }
+                self.shared[p as usize] += 1;
+            }
+        }
+        self.candidates.clear();
+        for &p in &self.touched {
+            let hits = std::mem::take(&mut self.shared[p as usize]);
+            // a pair at the threshold shares about min_containment × the smaller text's
+            // shingles, of which one in 2^level is indexed by both; a pair sharing under a
+            // half of that is not measured (articles that merely quote a common sentence)
+            let earlier = sketches[p as usize];
+            let level = sketch.level.max(earlier.level) + INDEX_LEVELS;
+            let expected = (size(sketch).min(size(earlier)) >> level).max(1) as f64;
+            let rough = f64::from(hits) / expected;
+            if rough >= min_containment / 2.0 {
+                self.candidates.push((rough, p));
+            }
+        }
+        self.touched.clear();
+        if self.candidates.len() > MAX_MEASURED {
+            self.candidates
+                .select_nth_unstable_by(MAX_MEASURED, |a, b| {
+                    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+                });
+            self.candidates.truncate(MAX_MEASURED);
+        }
+        let mut chosen: Vec<usize> = self.candidates.iter().map(|&(_, p)| p as usize).collect();
+        chosen.sort_unstable();
+        chosen
+    }
 }
 
 #[cfg(test)]
