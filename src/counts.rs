@@ -132,6 +132,7 @@ impl GroupCounts {
     }
 
     /// The group's slice of `language`, if it has articles in it.
+    #[cfg(test)]
     pub fn slice(&self, language: &str) -> Option<&LanguageSlice> {
         self.languages.iter().find(|s| s.language == language)
     }

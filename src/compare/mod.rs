@@ -177,8 +177,9 @@ pub fn tables(
 
     let (topics_by_group, topic_comparison) = topic_rows(&groups, topics, compare.topic_measure);
     let (copy_of, duplicates) = duplicate_rows(&articles, duplicates);
-    let groups_table = group_rows(&groups, &articles, &duplicates, group_by);
-    let group_similarity = similarity_rows(&groups, topics.len(), &articles, &duplicates, group_by);
+    let group_of = article_groups(&groups, &articles, &duplicates, group_by);
+    let groups_table = group_rows(&groups, &articles, &duplicates, &group_of);
+    let group_similarity = similarity_rows(&groups, topics.len(), &duplicates, &group_of);
     Tables {
         group_similarity,
         groups: groups_table,
@@ -248,26 +249,40 @@ fn duplicate_rows(
     (copy_of, rows)
 }
 
+/// The group (an index into `groups`) of each article in a near-duplicate cluster: what
+/// groups.csv and group_similarity.csv count copies and clusters by.
+fn article_groups(
+    groups: &[(Vec<String>, GroupCounts)],
+    articles: &[ArticleRow],
+    duplicates: &[DuplicateRow],
+    group_by: &[GroupColumn],
+) -> FxHashMap<usize, usize> {
+    let index: FxHashMap<&[String], usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_slice(), i))
+        .collect();
+    duplicates
+        .iter()
+        .filter_map(|d| {
+            let key = articles[d.article].group_key(group_by);
+            // an article left out of the counts (count = "first") may have no group
+            index.get(key.as_slice()).map(|&g| (d.article, g))
+        })
+        .collect()
+}
+
 /// `groups.csv`, sorted by group. "Another outlet": a copy whose matched article has the same
 /// outlet (a wire item sent twice, say) is neither a copy nor copied by others here.
 fn group_rows(
     groups: &[(Vec<String>, GroupCounts)],
     articles: &[ArticleRow],
     duplicates: &[DuplicateRow],
-    group_by: &[GroupColumn],
+    group_of: &FxHashMap<usize, usize>,
 ) -> Vec<GroupRow> {
-    let index: FxHashMap<&[String], usize> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, (k, _))| (k.as_slice(), i))
-        .collect();
     let mut copies = vec![0u64; groups.len()];
     let mut copied: Vec<FxHashSet<usize>> = vec![FxHashSet::default(); groups.len()];
-    let group_of = |a: usize| {
-        index
-            .get(articles[a].group_key(group_by).as_slice())
-            .copied()
-    };
+    let group_of = |a: usize| group_of.get(&a).copied();
     for d in duplicates {
         let Some((m, _)) = d.matched else { continue };
         let outlet = |i: usize| articles[i].get(RowField::Outlet);
@@ -310,9 +325,8 @@ fn group_rows(
 fn similarity_rows(
     groups: &[(Vec<String>, GroupCounts)],
     topics: usize,
-    articles: &[ArticleRow],
     duplicates: &[DuplicateRow],
-    group_by: &[GroupColumn],
+    group_of: &FxHashMap<usize, usize>,
 ) -> Vec<SimilarityRow> {
     let profiles: Vec<Vec<f64>> = groups
         .iter()
@@ -323,14 +337,9 @@ fn similarity_rows(
         })
         .collect();
     // per group, the clusters it has an article in
-    let index: FxHashMap<&[String], usize> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, (k, _))| (k.as_slice(), i))
-        .collect();
     let mut clusters: Vec<FxHashSet<u64>> = vec![FxHashSet::default(); groups.len()];
     for d in duplicates {
-        if let Some(&g) = index.get(articles[d.article].group_key(group_by).as_slice()) {
+        if let Some(&g) = group_of.get(&d.article) {
             clusters[g].insert(d.cluster);
         }
     }
