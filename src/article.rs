@@ -118,7 +118,12 @@ impl ArticleStep<'_> {
         let mut row = ArticleRow::new(&raw, tally);
         let group = row.group_key(self.group_by);
         if self.sketch_duplicates {
-            row.sketch = duplicates::sketch(&raw.text, tally.language);
+            if provenance == Provenance::Cached {
+                // not analysed: the words are read again
+                let analyzer = self.analyzers.get(tally.language);
+                analyzer.word_hashes(&raw.text, &mut scratch.words);
+            }
+            row.sketch = duplicates::sketch(&scratch.words, tally.language);
         }
         let counted = self.left_out.is_none_or(|l| !l.contains(&raw.source));
         Processed {
@@ -133,7 +138,13 @@ impl ArticleStep<'_> {
     /// Runs the analyzer chain and the topic matcher over an article in the detected
     /// language; the result is `scratch.tally()`, in ids of the scratch's vocabulary.
     pub fn analyse(&self, detection: Detection, title: &str, text: &str, scratch: &mut Scratch) {
-        let words = scratch.tokenize(self.analyzers, detection.code, title, text);
+        let words = scratch.tokenize(
+            self.analyzers,
+            detection.code,
+            title,
+            text,
+            self.sketch_duplicates,
+        );
         scratch.match_topics(self.lexicon, detection.code);
         scratch.tally_tokens(detection, words);
     }
@@ -252,6 +263,8 @@ pub struct Scratch {
     tally: ArticleTally,
     /// The bytes of the last cache entry read.
     cache_buffer: Vec<u8>,
+    /// The word hashes of the last article's body text, when sketched.
+    words: Vec<u64>,
 }
 
 impl Scratch {
@@ -270,13 +283,15 @@ impl Scratch {
     }
 
     /// Step 1: the analyzer chain, one memo lookup per token; fills `terms` and `surfaces`
-    /// and returns the number of words before stopwords.
+    /// (and, with `body_words`, `words` with the body text's word hashes, for duplicate
+    /// detection) and returns the number of words before stopwords.
     fn tokenize(
         &mut self,
         analyzers: &Analyzers,
         code: &'static str,
         title: &str,
         text: &str,
+        body_words: bool,
     ) -> u64 {
         let analyzer = analyzers.get(code);
         let Scratch {
@@ -284,13 +299,15 @@ impl Scratch {
             memos,
             terms,
             surfaces,
+            words: body,
             ..
         } = self;
         terms.clear();
         surfaces.clear();
+        body.clear();
         let memo = memos.entry(code).or_default();
         let mut words = 0;
-        for part in [title, text] {
+        for (part, is_body) in [(title, false), (text, body_words)] {
             words += analyzer.analyze_memo(
                 part,
                 memo,
@@ -301,6 +318,11 @@ impl Scratch {
                 |token| {
                     terms.push(token.term);
                     surfaces.push(token.surface);
+                },
+                |word| {
+                    if is_body {
+                        body.push(word);
+                    }
                 },
             );
         }

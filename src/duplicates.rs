@@ -1,12 +1,15 @@
 //! Near-duplicates and wire copy: articles of one language whose body texts overlap.
 //!
 //! Similarity is the **containment** of word 5-shingles, |A ∩ B| / min(|A|, |B|): an excerpt
-//! or a truncated republication of a longer text scores 1.0. Words are lowercased runs of word
-//! characters (letters, digits, combining marks, `_`); Chinese and Japanese, which do not
-//! separate words, use characters.
+//! or a truncated republication of a longer text scores 1.0. Words are the analyzer's words
+//! (Unicode word boundaries, UAX #29; links dropped), lowercased and without elisions, as
+//! [`crate::analyze::word_hash`] hashes them, stopwords included; in languages written
+//! without spaces (Chinese, Japanese…), where the analyzer's words are overlapping character
+//! bigrams, a shingle is four bigrams: five characters. The hashes come from the analyzer's
+//! memo, so a run reads each article's words once.
 //!
 //! Each article keeps a bounded **sketch** of its shingles instead of its text: the 32-bit
-//! hashes whose number of trailing zero bits reaches the article's level, the level being the
+//! hashes whose number of leading zero bits reaches the article's level, the level being the
 //! smallest that keeps at most about 2 × [`SKETCH_TARGET`] hashes (all of them for a short
 //! article). Hashes are uniform, so for a pair compared at the higher of their two levels the
 //! kept shingles are a uniform sample of both sets, and the share of common ones estimates
@@ -25,6 +28,8 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::analyze::is_unspaced_language;
+
 /// Shingles kept per article, about (between this and twice as many for a long text).
 pub const SKETCH_TARGET: usize = 100;
 const SHINGLE: usize = 5;
@@ -34,7 +39,7 @@ const INDEX_LEVELS: u32 = 2;
 /// Candidates measured per article at most, those sharing the largest share of coarse hashes:
 /// in a dense news day an article overlaps dozens of earlier ones (the same story retold),
 /// and the best match is among those that share the most.
-const MAX_MEASURED: usize = 12;
+const MAX_MEASURED: usize = 8;
 /// A hash shared by more earlier articles than this (boilerplate, a standard sign-off) finds
 /// no candidates: real copies share many other shingles.
 const MAX_POSTINGS: usize = 2000;
@@ -42,240 +47,214 @@ const MAX_POSTINGS: usize = 2000;
 /// A bounded sample of an article's shingles.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sketch {
-    /// Sampling level: the kept hashes have at least this many trailing zero bits.
+    /// Sampling level: the kept hashes have at least this many leading zero bits.
     level: u32,
-    /// Kept shingle hashes, sorted, distinct.
+    /// Kept shingle hashes, sorted, distinct: those of a higher level, below 2^(32 − level),
+    /// are a prefix, so thinning a sketch to a higher level is a slice, not a copy.
     hashes: Box<[u32]>,
 }
 
-/// The sketch of a body text in `language`.
-pub fn sketch(text: &str, language: &str) -> Sketch {
-    WORDS.with_borrow_mut(|words| {
-        word_hashes(text, language, words);
-        let shingles = words.len().saturating_sub(SHINGLE - 1);
-        // the level from the number of shingles (repeats included), so that only the kept
-        // hashes need sorting
-        let mut level = 0;
-        while shingles >> level > 2 * SKETCH_TARGET {
-            level += 1;
-        }
-        let mut hashes: Vec<u32> = words
-            .windows(SHINGLE)
-            .map(shingle_hash)
-            .filter(|h| h.trailing_zeros() >= level)
-            .collect();
-        hashes.sort_unstable();
-        hashes.dedup();
+/// The sketch of a body text in `language`, from the hashes of its words, in order (see
+/// [`crate::analyze::Analyzer::word_hashes`]).
+pub fn sketch(words: &[u64], language: &str) -> Sketch {
+    let size = if is_unspaced_language(language) {
+        SHINGLE - 1
+    } else {
+        SHINGLE
+    };
+    let shingles = words.len().saturating_sub(size - 1);
+    // the level from the number of shingles (repeats included), so that only the kept hashes
+    // need sorting
+    let mut level = 0;
+    while shingles >> level > 2 * SKETCH_TARGET {
+        level += 1;
+    }
+    KEPT.with_borrow_mut(|kept| {
+        kept.clear();
+        for_each_shingle(words, size, |h| {
+            if h.leading_zeros() >= level {
+                kept.push(h);
+            }
+        });
+        kept.sort_unstable();
+        kept.dedup();
         Sketch {
             level,
-            hashes: hashes.into(),
+            hashes: kept[..].into(),
         }
     })
 }
 
 thread_local! {
-    /// The word hashes of the article being sketched, reused from one article to the next.
-    static WORDS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The kept hashes of the article being sketched, reused from one article to the next.
+    static KEPT: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Sketch {
     pub fn is_empty(&self) -> bool {
         self.hashes.is_empty()
     }
+
+    fn view(&self) -> View<'_> {
+        View {
+            level: self.level,
+            hashes: &self.hashes,
+            counts: level_counts(self.level, &self.hashes),
+        }
+    }
+}
+
+/// Levels above its own at which a packed sketch knows its number of hashes.
+const COUNTED_LEVELS: usize = 4;
+
+/// How many of the hashes (sorted, of level `level`) are of each level from `level` on.
+fn level_counts(level: u32, hashes: &[u32]) -> [u32; COUNTED_LEVELS] {
+    std::array::from_fn(|d| {
+        hashes.partition_point(|&h| h.leading_zeros() >= level + d as u32) as u32
+    })
+}
+
+/// A sketch where it is stored: its own, or a language's packed ones.
+#[derive(Clone, Copy)]
+struct View<'a> {
+    level: u32,
+    hashes: &'a [u32],
+    /// `level_counts(level, hashes)`: a candidate's hashes at the level of a comparison
+    /// without a binary search through memory not yet in cache.
+    counts: [u32; COUNTED_LEVELS],
+}
+
+impl<'a> View<'a> {
+    /// The kept hashes of level `level` or higher (at least the sketch's own level).
+    fn at_level(self, level: u32) -> &'a [u32] {
+        let end = match self.counts.get((level - self.level) as usize) {
+            Some(&count) => count as usize,
+            None => self.hashes.partition_point(|&h| h.leading_zeros() >= level),
+        };
+        &self.hashes[..end]
+    }
+
+    /// The number of distinct shingles the sketch stands for, about.
+    fn size(self) -> u64 {
+        (self.hashes.len() as u64) << self.level
+    }
 }
 
 /// The estimated containment of two sketches, |A ∩ B| / min(|A|, |B|), in [0, 1].
 pub fn containment(a: &Sketch, b: &Sketch) -> f64 {
-    let level = a.level.max(b.level);
-    // the sketch at the lower level is thinned to the common one (the rarer case)
-    let (a, b) = (thinned(a, level), thinned(b, level));
-    let smaller = a.len().min(b.len());
-    if smaller == 0 {
-        return 0.0;
-    }
-    common_count(&a, &b) as f64 / smaller as f64
+    let mut measure = Measure::default();
+    measure.set(a.view());
+    measure.containment_reaching(b.view(), 0.0).unwrap_or(0.0)
 }
 
-fn thinned(s: &Sketch, level: u32) -> std::borrow::Cow<'_, [u32]> {
-    if s.level == level {
-        std::borrow::Cow::Borrowed(&s.hashes[..])
-    } else {
-        s.hashes
-            .iter()
-            .copied()
-            .filter(|h| h.trailing_zeros() >= level)
-            .collect()
-    }
+/// One sketch held as a hash set of its hashes, to be measured against many others: a
+/// lookup per hash of the other sketch has no dependency from one hash to the next, where a
+/// merge of two sorted lists waits on every comparison.
+#[derive(Default)]
+struct Measure<'a> {
+    sketch: Option<View<'a>>,
+    /// Buckets of four slots, at the hash's low bits (which are uniform), about one hash per
+    /// bucket: a lookup compares the four slots at once, with no branch on the answer (as
+    /// often yes as no, a branch on it would be mispredicted). A slot holds the set's
+    /// generation (high 32 bits) and a hash; a slot of an older generation is empty, so
+    /// nothing is cleared from one sketch to the next.
+    buckets: Vec<[u64; 4]>,
+    /// Hashes that found their bucket full (rare).
+    overflow: Vec<u32>,
+    generation: u64,
+    mask: usize,
 }
 
-/// How many values two sorted, distinct lists share: a merge without unpredictable branches,
-/// the inner loop of duplicate detection.
-fn common_count(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut common) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        common += usize::from(x == y);
-        i += usize::from(x <= y);
-        j += usize::from(y <= x);
-    }
-    common
-}
-
-/// The hashes of the text's words, in order, into `words`. A word is a run of word
-/// characters (letters, digits, combining marks, `_`), lowercased; in Chinese and Japanese
-/// every word character is a word. One pass over the text, no allocation per word:
-/// this runs on every article of a run.
-fn word_hashes(text: &str, language: &str, words: &mut Vec<u64>) {
-    words.clear();
-    let by_character = matches!(language, "zh" | "ja");
-    let bytes = text.as_bytes();
-    // the hash of the word being read; `in_word` says whether there is one
-    let (mut h, mut in_word) = (WORD_SEED, false);
-    let mut at = 0;
-    while at < bytes.len() {
-        let b = bytes[at];
-        if b < 0x80 {
-            // ASCII, most of the bytes of most news: one table lookup, no char decoding
-            let lower = ASCII_WORD[b as usize];
-            at += 1;
-            if lower == 0 {
-                if in_word {
-                    words.push(mix(h));
-                    (h, in_word) = (WORD_SEED, false);
-                }
-                continue;
-            }
-            h = feed(h, u32::from(lower));
-            in_word = true;
-            if by_character {
-                words.push(mix(h));
-                (h, in_word) = (WORD_SEED, false);
-            }
-            continue;
+impl<'a> Measure<'a> {
+    fn set(&mut self, sketch: View<'a>) {
+        let size = sketch.hashes.len().next_power_of_two().max(16);
+        if size > self.buckets.len() {
+            self.buckets = vec![[0; 4]; size];
+            self.generation = 0;
         }
-        let c = text[at..].chars().next().unwrap_or(' ');
-        at += c.len_utf8();
-        let is_word = if is_common_letter(c) || is_mark(c) {
-            true
-        } else if is_common_punctuation(c) {
-            false
-        } else {
-            c.is_alphanumeric()
-        };
-        if !is_word {
-            if in_word {
-                words.push(mix(h));
-                (h, in_word) = (WORD_SEED, false);
-            }
-            continue;
-        }
-        match lowercase(c) {
-            Lower::One(l) => h = feed(h, l as u32),
-            Lower::Many(c) => {
-                for l in c.to_lowercase() {
-                    h = feed(h, l as u32);
-                }
+        self.generation += 1;
+        self.mask = size - 1;
+        self.overflow.clear();
+        let current = self.generation << 32;
+        for &h in sketch.hashes {
+            let bucket = &mut self.buckets[h as usize & self.mask];
+            match bucket
+                .iter_mut()
+                .find(|slot| **slot >> 32 != self.generation)
+            {
+                Some(slot) => *slot = current | u64::from(h),
+                None => self.overflow.push(h),
             }
         }
-        in_word = true;
-        if by_character {
-            words.push(mix(h));
-            (h, in_word) = (WORD_SEED, false);
+        self.sketch = Some(sketch);
+    }
+
+    fn contains(&self, h: u32) -> bool {
+        let wanted = (self.generation << 32) | u64::from(h);
+        let bucket = &self.buckets[h as usize & self.mask];
+        // the smallest difference is 0 if any slot holds the hash: four compares, no branch
+        let nearest = (bucket[0] ^ wanted)
+            .min(bucket[1] ^ wanted)
+            .min(bucket[2] ^ wanted)
+            .min(bucket[3] ^ wanted);
+        let full = bucket[3] >> 32 == self.generation;
+        if full && nearest != 0 {
+            return self.overflow.contains(&h);
         }
+        nearest == 0
     }
-    if in_word {
-        words.push(mix(h));
-    }
-}
 
-/// Per ASCII byte: its lowercase if it is a word character (letter, digit, `_`), else 0.
-const ASCII_WORD: [u8; 128] = {
-    let mut table = [0u8; 128];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        if c.is_ascii_alphanumeric() || c == b'_' {
-            table[b] = c.to_ascii_lowercase();
+    /// The containment of the set sketch and `other`, compared at the higher of their
+    /// levels, if it reaches `floor`; `None` as soon as the hashes left to look up could no
+    /// longer bring it there: most candidates are left well behind by the best match so far
+    /// and are dropped after a few lookups.
+    fn containment_reaching(&self, other: View, floor: f64) -> Option<f64> {
+        let sketch = self.sketch?;
+        let level = sketch.level.max(other.level);
+        let theirs = other.at_level(level);
+        let smaller = sketch.at_level(level).len().min(theirs.len());
+        if smaller == 0 {
+            return (floor <= 0.0).then_some(0.0);
         }
-        b += 1;
+        let smaller = smaller as f64;
+        // every hash of `other` at this level that the set holds is in both at this level
+        let mut common = 0;
+        let mut left = theirs.len();
+        for block in theirs.chunks(16) {
+            common += block.iter().filter(|&&h| self.contains(h)).count();
+            left -= block.len();
+            if ((common + left) as f64 / smaller) < floor {
+                return None;
+            }
+        }
+        let c = common as f64 / smaller;
+        (c >= floor).then_some(c)
     }
-    table
-};
-
-/// A character's lowercase form: one character, or the table's answer (which may be several).
-enum Lower {
-    One(char),
-    Many(char),
 }
 
-/// The lowercase of the Latin-1, Greek and Cyrillic capitals by offset (the same as
-/// `char::to_lowercase` there); other characters go through the table.
-fn lowercase(c: char) -> Lower {
-    let n = c as u32;
-    let shifted = match n {
-        0x00C0..=0x00DE if n != 0x00D7 => n + 0x20,
-        0x0391..=0x03A9 if n != 0x03A2 => n + 0x20,
-        0x0410..=0x042F => n + 0x20,
-        0x0400..=0x040F => n + 0x50,
-        // already lowercase: Latin-1, Greek and Cyrillic small letters, and scripts without case
-        0x00DF..=0x00FF
-        | 0x03AC..=0x03CE
-        | 0x0430..=0x045F
-        | 0x0590..=0x06FF
-        | 0x0900..=0x0DFF
-        | 0x3040..=0x30FF
-        | 0x4E00..=0x9FFF
-        | 0xAC00..=0xD7A3 => n,
-        _ => return Lower::Many(c),
-    };
-    char::from_u32(shifted).map_or(Lower::Many(c), Lower::One)
+/// The hash of every shingle of `size` words, in order: the polynomial
+/// Σ word[i + k] · P^(size − 1 − k) (mod 2^64), rolled from one window to the next (a few
+/// operations per shingle, not a few per word of it), mixed, its high 32 bits.
+fn for_each_shingle(words: &[u64], size: usize, mut each: impl FnMut(u32)) {
+    const P: u64 = 0x100_0000_01B3;
+    if words.len() < size {
+        return;
+    }
+    let oldest = P.wrapping_pow(size as u32 - 1);
+    let mut h = words[..size]
+        .iter()
+        .fold(0u64, |h, &w| h.wrapping_mul(P).wrapping_add(w));
+    each((mix(h) >> 32) as u32);
+    for (&gone, &new) in words.iter().zip(&words[size..]) {
+        h = h
+            .wrapping_sub(gone.wrapping_mul(oldest))
+            .wrapping_mul(P)
+            .wrapping_add(new);
+        each((mix(h) >> 32) as u32);
+    }
 }
 
-/// Five word hashes, in order, as one 32-bit shingle hash.
-fn shingle_hash(words: &[u64]) -> u32 {
-    let h = words.iter().fold(0u64, |h, &x| {
-        h.wrapping_mul(0x100_0000_01B3).wrapping_add(x)
-    });
-    (mix(h) >> 32) as u32
-}
-
-const WORD_SEED: u64 = 0xCBF2_9CE4_8422_2325;
-
-/// FNV-1a over the characters of a word (mixed when the word ends).
-fn feed(h: u64, c: u32) -> u64 {
-    (h ^ u64::from(c)).wrapping_mul(0x100_0000_01B3)
-}
-
-/// Letters of the scripts most news is written in, without the Unicode table lookup (the same
-/// answer as `char::is_alphabetic` on these ranges, cheaper).
-fn is_common_letter(c: char) -> bool {
-    matches!(c as u32,
-        0x00C0..=0x00D6 | 0x00D8..=0x00F6 | 0x00F8..=0x024F // Latin-1 and Latin Extended letters
-        | 0x0400..=0x0481 | 0x048A..=0x04FF // Cyrillic letters
-        | 0x0388..=0x038A | 0x038C | 0x038E..=0x03A1 | 0x03A3..=0x03F5 | 0x03F7..=0x03FF // Greek
-        | 0x05D0..=0x05EA // Hebrew letters
-        | 0x0620..=0x064A // Arabic letters
-        | 0x0671..=0x06D3 // Arabic and Persian letters
-        | 0x1E00..=0x1EFF // Latin Extended Additional (Vietnamese)
-        | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x30FC // Hiragana, Katakana, the long vowel mark
-        | 0x4E00..=0x9FFF // CJK ideographs
-        | 0xAC00..=0xD7A3 // Hangul syllables
-    )
-}
-
-/// Punctuation common in news text (quotes, dashes, CJK commas and brackets), known not to be
-/// word characters without the table lookup.
-fn is_common_punctuation(c: char) -> bool {
-    matches!(c as u32, 0x00A0..=0x00A9 | 0x00AB..=0x00B1 | 0x00B4 | 0x00B6..=0x00B8 | 0x00BB | 0x00BF | 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020 | 0x0964 | 0x0965)
-}
-
-/// Combining marks belong to the word they are written on: Hindi and Tamil vowel signs,
-/// accents written as separate code points (Python's `\w` would split a Hindi word at them).
-fn is_mark(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0963 | 0x0966..=0x0DFF | 0x0E31..=0x0E4E | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
-}
-
-/// SplitMix64's finalizer: every input bit reaches every output bit, so the low bits that
+/// SplitMix64's finalizer: every input bit reaches every output bit, so the high bits that
 /// decide a hash's level are uniform.
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -352,17 +331,22 @@ fn cluster_language(
     order: &[usize],
     min_containment: f64,
 ) -> Vec<(usize, Found)> {
-    let sketches: Vec<&Sketch> = order.iter().map(|&i| articles[i].sketch).collect();
-    let mut index = EarlierIndex::new(order.len());
+    let packed = Packed::new(order.iter().map(|&i| articles[i].sketch));
+    let mut index = EarlierIndex::new(&packed);
     let mut cluster_of: Vec<usize> = Vec::with_capacity(order.len());
     let mut out = Vec::with_capacity(order.len());
+    let mut measure = Measure::default();
     for (pos, &i) in order.iter().enumerate() {
-        let sketch = sketches[pos];
+        measure.set(packed.get(pos));
         // the best earlier match among the most promising candidates; ties: the earliest
         let mut best: Option<(usize, f64)> = None;
-        for p in index.candidates(&sketches, pos, min_containment) {
-            let c = containment(sketch, sketches[p]);
-            if c >= min_containment && best.is_none_or(|(_, b)| c > b) {
+        for &(_, p) in index.candidates(&packed, pos, min_containment) {
+            let p = p as usize;
+            let floor = best.map_or(min_containment, |(_, b)| b);
+            let Some(c) = measure.containment_reaching(packed.get(p), floor) else {
+                continue;
+            };
+            if best.is_none_or(|(best_pos, b)| c > b || (c == b && p < best_pos)) {
                 best = Some((p, c));
             }
         }
@@ -381,15 +365,63 @@ fn cluster_language(
             None => pos,
         });
         out.push((i, found));
-        index.add(sketch, pos);
     }
     out
 }
 
-/// The coarse hashes of the articles seen so far (positions in publication order), and the
-/// scratch space to count what an article shares with each of them.
+/// One language's sketches in publication order, packed together: detection reads the
+/// earlier sketches it measures at random positions, and packed sketches share cache lines
+/// where sketches scattered over the heap miss on every one.
+struct Packed {
+    hashes: Vec<u32>,
+    /// `hashes[starts[pos]..starts[pos + 1]]` is the sketch at position `pos`.
+    starts: Vec<u32>,
+    levels: Vec<u32>,
+    counts: Vec<[u32; COUNTED_LEVELS]>,
+}
+
+impl Packed {
+    fn new<'a>(sketches: impl Iterator<Item = &'a Sketch>) -> Packed {
+        let mut packed = Packed {
+            hashes: Vec::new(),
+            starts: vec![0],
+            levels: Vec::new(),
+            counts: Vec::new(),
+        };
+        for s in sketches {
+            packed.hashes.extend_from_slice(&s.hashes);
+            packed.starts.push(packed.hashes.len() as u32);
+            packed.levels.push(s.level);
+            packed.counts.push(level_counts(s.level, &s.hashes));
+        }
+        packed
+    }
+
+    fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    fn get(&self, pos: usize) -> View<'_> {
+        View {
+            level: self.levels[pos],
+            hashes: &self.hashes[self.starts[pos] as usize..self.starts[pos + 1] as usize],
+            counts: self.counts[pos],
+        }
+    }
+}
+
+/// Every article's coarse hashes (its hashes [`INDEX_LEVELS`] above its own level), and the
+/// scratch space to count what an article shares with each earlier one.
 struct EarlierIndex {
-    postings: FxHashMap<u32, Vec<u32>>,
+    /// Per article, the range of `lists` naming its coarse hashes.
+    starts: Vec<u32>,
+    /// The coarse hashes of each article in turn, each as the range of `positions` listing
+    /// the articles indexed under that hash: a lookup per hash when the index is built, none
+    /// when it is read.
+    lists: Vec<(u32, u32)>,
+    /// Article positions, grouped by coarse hash, ascending within each: an article's
+    /// earlier ones are a prefix of each of its lists.
+    positions: Vec<u32>,
     /// Per earlier article: coarse hashes shared with the current one.
     shared: Vec<u32>,
     touched: Vec<u32>,
@@ -397,80 +429,116 @@ struct EarlierIndex {
 }
 
 impl EarlierIndex {
-    fn new(articles: usize) -> EarlierIndex {
+    fn new(packed: &Packed) -> EarlierIndex {
+        // a counting sort: number the distinct hashes, count their articles, then place
+        // each article in its hashes' lists in publication order
+        let mut numbers: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut sizes: Vec<u32> = Vec::new();
+        let mut starts = Vec::with_capacity(packed.len() + 1);
+        let mut hash_numbers: Vec<u32> = Vec::new();
+        starts.push(0);
+        for pos in 0..packed.len() {
+            for &h in Self::coarse(packed.get(pos)) {
+                let next = sizes.len() as u32;
+                let n = *numbers.entry(h).or_insert(next);
+                if n == next {
+                    sizes.push(0);
+                }
+                sizes[n as usize] += 1;
+                hash_numbers.push(n);
+            }
+            starts.push(hash_numbers.len() as u32);
+        }
+        // each hash's list: positions[begin..end]
+        let mut bounds: Vec<(u32, u32)> = Vec::with_capacity(sizes.len());
+        let mut end = 0;
+        for size in sizes {
+            bounds.push((end, end + size));
+            end += size;
+        }
+        let mut next: Vec<u32> = bounds.iter().map(|&(begin, _)| begin).collect();
+        let mut positions = vec![0; hash_numbers.len()];
+        for pos in 0..packed.len() {
+            for &n in &hash_numbers[starts[pos] as usize..starts[pos + 1] as usize] {
+                positions[next[n as usize] as usize] = pos as u32;
+                next[n as usize] += 1;
+            }
+        }
+        let lists = hash_numbers.iter().map(|&n| bounds[n as usize]).collect();
         EarlierIndex {
-            postings: FxHashMap::default(),
-            shared: vec![0; articles],
-            touched: Vec::new(),
+            starts,
+            lists,
+            positions,
+            shared: vec![0; packed.len()],
+            touched: vec![0; packed.len() + 1],
             candidates: Vec::new(),
         }
     }
 
-    fn coarse(sketch: &Sketch) -> impl Iterator<Item = u32> + '_ {
-        let level = sketch.level + INDEX_LEVELS;
-        sketch
-            .hashes
-            .iter()
-            .copied()
-            .filter(move |h| h.trailing_zeros() >= level)
+    fn coarse(sketch: View<'_>) -> &[u32] {
+        sketch.at_level(sketch.level + INDEX_LEVELS)
     }
 
-    fn add(&mut self, sketch: &Sketch, pos: usize) {
-        for h in Self::coarse(sketch) {
-            self.postings.entry(h).or_default().push(pos as u32);
-        }
-    }
-
-    /// The earlier articles worth measuring against `sketches[pos]`, at most
-    /// [`MAX_MEASURED`], in publication order.
-    fn candidates(&mut self, sketches: &[&Sketch], pos: usize, min_containment: f64) -> Vec<usize> {
-        let sketch = sketches[pos];
-        let size = |s: &Sketch| (s.hashes.len() as u64) << s.level;
-        for h in Self::coarse(sketch) {
-            let Some(postings) = self.postings.get(&h) else {
-                continue;
-            };
-            if postings.len() > MAX_POSTINGS {
+    /// The earlier articles worth measuring against the one at `pos`, at most
+    /// [`MAX_MEASURED`], with the share of coarse hashes they have in common with it: the
+    /// most promising first, ties in publication order.
+    fn candidates(&mut self, packed: &Packed, pos: usize, min_containment: f64) -> &[(f64, u32)] {
+        let sketch = packed.get(pos);
+        let current = pos as u32;
+        let lists = &self.lists[self.starts[pos] as usize..self.starts[pos + 1] as usize];
+        let mut touched = 0;
+        for &(begin, end) in lists {
+            let list = &self.positions[begin as usize..end as usize];
+            if list.get(MAX_POSTINGS).is_some_and(|&p| p < current) {
                 continue;
             }
-            for &p in postings {
-                if self.shared[p as usize] == 0 {
-                    self.touched.push(p);
-                }
+            for &p in list.iter().take_while(|&&p| p < current) {
+                // written every time, kept when first seen: no branch on a coin toss
+                self.touched[touched] = p;
+                touched += usize::from(self.shared[p as usize] == 0);
                 self.shared[p as usize] += 1;
             }
         }
         self.candidates.clear();
-        for &p in &self.touched {
+        for &p in &self.touched[..touched] {
             let hits = std::mem::take(&mut self.shared[p as usize]);
             // a pair at the threshold shares about min_containment × the smaller text's
             // shingles, of which one in 2^level is indexed by both; a pair sharing under a
             // half of that is not measured (articles that merely quote a common sentence)
-            let earlier = sketches[p as usize];
+            let earlier = packed.get(p as usize);
             let level = sketch.level.max(earlier.level) + INDEX_LEVELS;
-            let expected = (size(sketch).min(size(earlier)) >> level).max(1) as f64;
+            let expected = (sketch.size().min(earlier.size()) >> level).max(1) as f64;
             let rough = f64::from(hits) / expected;
             if rough >= min_containment / 2.0 {
                 self.candidates.push((rough, p));
             }
         }
-        self.touched.clear();
+        let by_promise = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if self.candidates.len() > MAX_MEASURED {
             self.candidates
-                .select_nth_unstable_by(MAX_MEASURED, |a, b| {
-                    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
-                });
+                .select_nth_unstable_by(MAX_MEASURED, by_promise);
             self.candidates.truncate(MAX_MEASURED);
         }
-        let mut chosen: Vec<usize> = self.candidates.iter().map(|&(_, p)| p as usize).collect();
-        chosen.sort_unstable();
-        chosen
+        // the most promising first: the best match is usually met early, and the others are
+        // dropped after a few lookups
+        self.candidates.sort_unstable_by(by_promise);
+        &self.candidates
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::Analyzers;
+    use crate::config::TextSection;
+
+    /// The sketch a run makes of `text` in `language`.
+    fn sketch(text: &str, language: &str) -> Sketch {
+        let analyzers = Analyzers::new(&TextSection::default());
+        let mut words = Vec::new();
+        analyzers.get(language).word_hashes(text, &mut words);
+        super::sketch(&words, language)
+    }
 
     fn text(words: std::ops::Range<usize>) -> String {
         words.map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ")
@@ -510,6 +578,26 @@ mod tests {
     }
 
     #[test]
+    fn rolled_shingle_hashes_are_those_of_each_window() {
+        let words: Vec<u64> = (0..40u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        let mut rolled = Vec::new();
+        for_each_shingle(&words, SHINGLE, |h| rolled.push(h));
+        let direct: Vec<u32> = words
+            .windows(SHINGLE)
+            .map(|w| {
+                let h = w.iter().fold(0u64, |h, &x| {
+                    h.wrapping_mul(0x100_0000_01B3).wrapping_add(x)
+                });
+                (mix(h) >> 32) as u32
+            })
+            .collect();
+        assert_eq!(rolled, direct);
+        assert_eq!(rolled.len(), 36);
+    }
+
+    #[test]
     fn chinese_is_shingled_by_characters() {
         let a = sketch(
             "俄罗斯外长拉夫罗夫与美国国务卿蒂勒森在纽约会晤讨论叙利亚问题",
@@ -517,7 +605,10 @@ mod tests {
         );
         let b = sketch("拉夫罗夫与美国国务卿蒂勒森在纽约会晤", "zh");
         assert_eq!(containment(&a, &b), 1.0);
-        assert!(!a.is_empty());
+        // a shingle is five characters: four character bigrams
+        assert_eq!(sketch("拉夫罗夫与", "zh").hashes.len(), 1);
+        assert!(sketch("拉夫罗夫", "zh").is_empty());
+        assert_eq!(sketch("拉夫罗夫与美", "zh").hashes.len(), 2);
     }
 
     #[test]
@@ -565,24 +656,5 @@ mod tests {
         assert!(containment > 0.6);
         assert_eq!(found[3], None);
         assert_eq!(found[4], None, "another language is never a copy");
-    }
-
-    #[test]
-    fn fast_lowercase_agrees_with_the_table() {
-        for n in (0x00C0..=0x00FF)
-            .chain(0x0386..=0x03CE)
-            .chain(0x0400..=0x045F)
-            .chain(0x0590..=0x06FF)
-            .chain(0x0900..=0x0DFF)
-            .chain(0x3040..=0x30FF)
-        {
-            let Some(c) = char::from_u32(n) else { continue };
-            let want: Vec<char> = c.to_lowercase().collect();
-            let got: Vec<char> = match lowercase(c) {
-                Lower::One(l) => vec![l],
-                Lower::Many(m) => m.to_lowercase().collect(),
-            };
-            assert_eq!(got, want, "U+{n:04X}");
-        }
     }
 }

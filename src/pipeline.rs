@@ -342,11 +342,12 @@ fn find_copies(
         let sketched: Vec<Seen> = pool.install(|| {
             batch
                 .into_par_iter()
-                .filter_map(|record| match record {
+                .map_init(Vec::new, |words, record| match record {
                     Record::Article(a) => {
                         let language = tools.detector.detect(&a.title, &a.text).code;
+                        tools.analyzers.get(language).word_hashes(&a.text, words);
                         Some(Seen {
-                            sketch: duplicates::sketch(&a.text, language),
+                            sketch: duplicates::sketch(words, language),
                             source: a.source,
                             id: a.id,
                             published: a.published,
@@ -355,6 +356,7 @@ fn find_copies(
                     }
                     Record::Rejected(_) => None,
                 })
+                .flatten()
                 .collect()
         });
         seen.extend(sketched);

@@ -3,8 +3,9 @@
 //! A corpus with republished articles (make-corpus --copies 0.15: retitled, truncated,
 //! boilerplate, dateline, reordered paragraphs; articles cut from the same NTREX document
 //! also overlap by construction) is run through newsprism; every pair of same-language
-//! articles is then measured exactly — containment of word 5-shingles, |A ∩ B| / min(|A|, |B|)
-//! — and the clusters are scored:
+//! articles is then measured exactly — containment of word 5-shingles, |A ∩ B| / min(|A|, |B|),
+//! on every shingle, with the run's own words (the analyzer's) — so what is scored is the
+//! sampling, the candidate index and the clustering:
 //! - copy recall: articles with an earlier article (publication order) at containment ≥ 0.6
 //!   are marked `copy`;
 //! - cluster recall: pairs at containment ≥ 0.8 share a cluster;
@@ -19,35 +20,16 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use common::*;
+use newsprism::analyze::{is_unspaced_language, Analyzers};
+use newsprism::config::TextSection;
 
-/// Lowercase word-character runs (letters, digits, combining marks, `_`); in zh and ja every
-/// word character is a token. The definition of duplicates.rs, written again independently.
-fn tokens(text: &str, language: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
-    let is_word = |c: char| c.is_alphanumeric() || c == '_' || is_mark(c);
-    if language == "zh" || language == "ja" {
-        return lower
-            .chars()
-            .filter(|&c| is_word(c))
-            .map(String::from)
-            .collect();
-    }
-    lower
-        .split(|c: char| !is_word(c))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn is_mark(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0DFF | 0x0E31..=0x0E4E | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
-}
-
-fn shingles(text: &str, language: &str) -> HashSet<String> {
-    tokens(text, language)
-        .windows(5)
-        .map(|w| w.join(" "))
-        .collect()
+/// The article's word 5-shingles, exactly: every one, as the words' hashes (the analyzer's
+/// words, as a run reads them; four character bigrams in Chinese and Japanese).
+fn shingles(analyzers: &Analyzers, text: &str, language: &str) -> HashSet<Vec<u64>> {
+    let mut words = Vec::new();
+    analyzers.get(language).word_hashes(text, &mut words);
+    let size = if is_unspaced_language(language) { 4 } else { 5 };
+    words.windows(size).map(<[u64]>::to_vec).collect()
 }
 
 struct Scores {
@@ -76,7 +58,8 @@ fn score(corpus: &Path, out: &Path) -> Scores {
         })
         .collect();
     // the body texts, from the corpus itself
-    let mut sets: Vec<(String, HashSet<String>)> = Vec::new();
+    let analyzers = Analyzers::new(&TextSection::default());
+    let mut sets: Vec<(String, HashSet<Vec<u64>>)> = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(corpus)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -88,15 +71,18 @@ fn score(corpus: &Path, out: &Path) -> Scores {
             let a: serde_json::Value = serde_json::from_str(line).unwrap();
             let id = a["id"].as_str().unwrap().to_string();
             let language = meta[id.as_str()].0;
-            sets.push((id, shingles(a["text"].as_str().unwrap(), language)));
+            sets.push((
+                id,
+                shingles(&analyzers, a["text"].as_str().unwrap(), language),
+            ));
         }
     }
     // every same-language pair sharing a shingle, measured exactly
-    let mut index: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut index: HashMap<(&str, &[u64]), Vec<usize>> = HashMap::new();
     for (i, (id, set)) in sets.iter().enumerate() {
         let language = meta[id.as_str()].0;
         for s in set {
-            index.entry((language, s.as_str())).or_default().push(i);
+            index.entry((language, s.as_slice())).or_default().push(i);
         }
     }
     let mut containment: HashMap<(usize, usize), f64> = HashMap::new();
@@ -104,7 +90,7 @@ fn score(corpus: &Path, out: &Path) -> Scores {
         let language = meta[id.as_str()].0;
         let mut shared: HashMap<usize, usize> = HashMap::new();
         for s in set {
-            for &j in &index[&(language, s.as_str())] {
+            for &j in &index[&(language, s.as_slice())] {
                 if j != i {
                     *shared.entry(j).or_default() += 1;
                 }

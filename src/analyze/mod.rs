@@ -107,13 +107,16 @@ impl Analyzer {
     /// it into a value (a worker's term and surface ids) that the memo keeps; `sink` then gets
     /// that value for every counted token. Most words of a corpus repeat, so one hash lookup
     /// per token replaces the filters, the stemmer and the caller's own lookups. One memo per
-    /// language and per worker (see [`TokenMemo`]).
+    /// language and per worker (see [`TokenMemo`]). `each_word` gets the [`word_hash`] of
+    /// every word, stopwords included (the shingles of near-duplicate detection), also from
+    /// the memo.
     pub fn analyze_memo<V: Copy>(
         &self,
         text: &str,
         memo: &mut TokenMemo<V>,
         mut resolve: impl FnMut(&str, &str) -> V,
         mut sink: impl FnMut(V),
+        mut each_word: impl FnMut(u64),
     ) -> u64 {
         let mut lower = String::with_capacity(64);
         let mut words = 0;
@@ -122,21 +125,36 @@ impl Analyzer {
             // keyed by the piece as written: the rest of the chain is a function of the piece
             // alone, so a repeated piece skips lowercasing too
             if let Some(known) = memo.map.get(piece.as_bytes()) {
-                if let Some(v) = *known {
+                each_word(known.word);
+                if let Some(v) = known.value {
                     sink(v);
                 }
                 return;
             }
             let word = self.normalize(piece, &mut lower);
-            let value = (!self.is_stopword(word)).then(|| resolve(word, &self.stem(word)));
+            let known = Memoized {
+                word: word_hash(word),
+                value: (!self.is_stopword(word)).then(|| resolve(word, &self.stem(word))),
+            };
             if memo.map.len() < TokenMemo::<V>::CAPACITY {
-                memo.map.insert(MemoKey::new(piece), value);
+                memo.map.insert(MemoKey::new(piece), known);
             }
-            if let Some(v) = value {
+            each_word(known.word);
+            if let Some(v) = known.value {
                 sink(v);
             }
         });
         words
+    }
+
+    /// The [`word_hash`] of every word of `text`, in order, into `out`: what
+    /// [`Analyzer::analyze_memo`] gives `each_word`, without a memo.
+    pub fn word_hashes(&self, text: &str, out: &mut Vec<u64>) {
+        out.clear();
+        let mut lower = String::with_capacity(64);
+        tokenizer::segment(text, |piece| {
+            out.push(word_hash(self.normalize(piece, &mut lower)));
+        });
     }
 
     /// Steps 2–3 for one piece: lowercased into `lower`, without its elision.
@@ -169,7 +187,23 @@ impl Analyzer {
 /// Bounded, so that a stream of unique junk tokens cannot grow it without limit; past the
 /// bound, new forms are resolved every time they occur.
 pub struct TokenMemo<V> {
-    map: FxHashMap<MemoKey, Option<V>>,
+    map: FxHashMap<MemoKey, Memoized<V>>,
+}
+
+#[derive(Clone, Copy)]
+struct Memoized<V> {
+    word: u64,
+    /// `None`: a stopword.
+    value: Option<V>,
+}
+
+/// A word's 64-bit hash (the word lowercased and without its elision, as the chain makes it):
+/// the unit of near-duplicate shingles. Fixed, so that sketches agree from run to run.
+pub fn word_hash(word: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(word.as_bytes());
+    h.finish()
 }
 
 /// A memo key. A lookup that finds its word must still compare the bytes; kept inside the
@@ -380,8 +414,17 @@ mod tests {
         let text = "Les négociations sur les sanctions : négociations, sanctions, Syrie et Syrie.";
         let mut memo = TokenMemo::default();
         let mut resolved = Vec::new();
+        // every word's hash, stopwords included, the same from the memo as without it
+        let mut expected_hashes = Vec::new();
+        fr.word_hashes(text, &mut expected_hashes);
+        assert_eq!(expected_hashes.len(), 10);
+        assert_eq!(expected_hashes[0], word_hash("les"));
+        assert_eq!(expected_hashes[0], expected_hashes[3]);
+        assert_eq!(expected_hashes[1], expected_hashes[5]);
+        assert_ne!(expected_hashes[1], expected_hashes[4]);
         for _ in 0..2 {
             let mut indices = Vec::new();
+            let mut hashes = Vec::new();
             let words = fr.analyze_memo(
                 text,
                 &mut memo,
@@ -390,7 +433,9 @@ mod tests {
                     resolved.len() - 1
                 },
                 |i| indices.push(i),
+                |h| hashes.push(h),
             );
+            assert_eq!(hashes, expected_hashes);
             let with: Vec<(String, String)> =
                 indices.iter().map(|&i| resolved[i].clone()).collect();
             let mut without = Vec::new();
