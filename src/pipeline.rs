@@ -131,7 +131,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let tables = pool.install(|| {
         compare::tables(
             counts,
-            tools.lexicon.topics(),
+            &tools.lexicon,
             &settings.group_by,
             &cfg.compare,
             &cfg.duplicates,
@@ -140,6 +140,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     crate::error::panic_if_testing("tables");
     // the tables' own parallel parts use the run's --threads as well
     pool.install(|| write::write_tables(staging.dir(), &tables))?;
+    warnings.extend(tables.coverage_warnings.iter().cloned());
 
     let outcome = Outcome {
         reports,

@@ -40,6 +40,8 @@ pub struct Patterns<K> {
 pub struct Lexicon {
     topics: Vec<Topic>,
     by_language: FxHashMap<String, Patterns<String>>,
+    /// Per language, per topic (in [`Lexicon::topics`] order): the config's terms for it.
+    defined: FxHashMap<String, Vec<u32>>,
 }
 
 impl Lexicon {
@@ -48,6 +50,7 @@ impl Lexicon {
         topics.sort_by(|a, b| a.1.id.cmp(&b.1.id));
         let mut by_language: FxHashMap<String, Patterns<String>> = FxHashMap::default();
         let mut out_topics = Vec::new();
+        let mut defined: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         for (index, (_, spec)) in topics.iter().enumerate() {
             out_topics.push(Topic {
                 id: spec.id.clone(),
@@ -55,6 +58,12 @@ impl Lexicon {
                 kind: spec.kind,
             });
             for (code, terms) in &spec.terms {
+                // an undetermined article is matched against every language's terms
+                for language in [code.as_str(), UNDETERMINED] {
+                    defined
+                        .entry(language.to_string())
+                        .or_insert_with(|| vec![0; specs.len()])[index] += terms.len() as u32;
+                }
                 for term in terms {
                     let analyzed = analyzers.get(code).terms(term);
                     if analyzed.is_empty() {
@@ -95,7 +104,14 @@ impl Lexicon {
         Ok(Lexicon {
             topics: out_topics,
             by_language,
+            defined,
         })
+    }
+
+    /// How many of the config's terms `topic` (an index into [`Lexicon::topics`]) has in
+    /// `language`: 0 means an article in that language cannot mention it, whatever it says.
+    pub fn terms_defined(&self, language: &str, topic: usize) -> u32 {
+        self.defined.get(language).map_or(0, |counts| counts[topic])
     }
 
     /// Topics sorted by id; hit vectors are indexed in this order.
@@ -273,6 +289,29 @@ mod tests {
             ),
             [3]
         );
+    }
+
+    #[test]
+    fn terms_are_counted_per_language_and_topic() {
+        let analyzers = Analyzers::new(&TextSection::default());
+        let lexicon = Lexicon::compile(
+            &[
+                spec(
+                    "syria",
+                    &[("ru", &["Сирия", "зона деэскалации"]), ("fr", &["Syrie"])],
+                ),
+                spec("korea", &[("fr", &["Corée du Nord", "Pyongyang"])]),
+            ],
+            &analyzers,
+        )
+        .unwrap();
+        // topics are sorted by id: korea, syria
+        assert_eq!(lexicon.terms_defined("fr", 0), 2);
+        assert_eq!(lexicon.terms_defined("fr", 1), 1);
+        assert_eq!(lexicon.terms_defined("ru", 0), 0);
+        assert_eq!(lexicon.terms_defined("ru", 1), 2);
+        assert_eq!(lexicon.terms_defined("tr", 1), 0);
+        assert_eq!(lexicon.terms_defined(UNDETERMINED, 1), 3);
     }
 
     #[test]

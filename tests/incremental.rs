@@ -196,7 +196,9 @@ fn an_unusable_cache_is_said_and_the_run_is_full() {
         nightly.to_str().unwrap(),
     ]);
     assert!(String::from_utf8_lossy(&next.stdout).contains("articles reused"));
-    assert!(String::from_utf8_lossy(&next.stderr).is_empty());
+    // (languages the lexicon has no terms for are still said, once per run)
+    let next_stderr = String::from_utf8_lossy(&next.stderr);
+    assert!(!next_stderr.contains("cache"), "{next_stderr}");
 }
 
 /// A cache written by a newsprism whose analysis or detection code differed (its header's

@@ -538,3 +538,75 @@ fn copies_can_be_left_out_of_the_counts() {
         assert_eq!(without(&first), without(&all), "{table}");
     }
 }
+
+#[test]
+fn a_language_without_terms_is_said_out_loud_in_lexicon_coverage_and_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    // written for this repository; the outlets are invented
+    let articles = [
+        ("fr1", "Le Quotidien du Quai", "Les ministres russe et américain se sont rencontrés à New York pour parler de la Syrie et des zones de désescalade, a indiqué la diplomatie russe dimanche soir."),
+        ("fr2", "Le Quotidien du Quai", "La réunion a porté sur la coopération entre les deux pays, selon un communiqué publié après la rencontre des deux ministres à New York dimanche."),
+        ("tr1", "Boğaz Postası", "Rusya Dışişleri Bakanı Lavrov ile ABD Dışişleri Bakanı Tillerson, Pazar günü New York'ta bir araya gelerek Suriye'deki durumu ve iki ülke arasındaki ilişkileri görüştü. Görüşmenin ardından yapılan açıklamada taraflar diyaloğun sürdürülmesi gerektiğini vurguladı."),
+    ];
+    let lines: Vec<String> = articles
+        .iter()
+        .map(|(id, outlet, text)| {
+            serde_json::json!({"id": id, "outlet": outlet, "text": text}).to_string()
+        })
+        .collect();
+    std::fs::write(tmp.path().join("in.jsonl"), lines.join("\n")).unwrap();
+    let config = tmp.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[run]\ninputs = [\"in.jsonl\"]\ncache = false\n\
+         [[topics]]\nid = \"syria\"\nlabel = \"Syria\"\nterms.fr = [\"Syrie\"]\nterms.en = [\"Syria\"]\n\
+         [[topics]]\nid = \"new_york\"\nlabel = \"New York\"\nterms.fr = [\"New York\"]\n",
+    )
+    .unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = newsprism(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+
+    let coverage = read_csv(&out_dir.join("lexicon_coverage.csv"));
+    let row = |language: &str, topic: &str| {
+        coverage
+            .iter()
+            .find(|r| r["language"] == language && r["topic"] == topic)
+            .map(|r| {
+                (
+                    r["terms"].clone(),
+                    r["articles"].clone(),
+                    r["articles_mentioning"].clone(),
+                )
+            })
+            .unwrap_or_else(|| panic!("no row for {language} {topic}: {coverage:?}"))
+    };
+    let own = |t: &str, a: &str, m: &str| (t.to_string(), a.to_string(), m.to_string());
+    assert_eq!(coverage.len(), 4, "{coverage:?}");
+    assert_eq!(row("fr", "syria"), own("1", "2", "1"));
+    assert_eq!(row("fr", "new_york"), own("1", "2", "2"));
+    // the Turkish article names Syria and New York, but the lexicon cannot see it
+    assert_eq!(row("tr", "syria"), own("0", "1", "0"));
+    assert_eq!(row("tr", "new_york"), own("0", "1", "0"));
+
+    let warning = "tr: 1 article, 0 of 2 topics have terms — their counts are 0 by construction";
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+    assert!(!stderr.contains("fr: "), "{stderr}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
+            .unwrap();
+    let warnings: Vec<&str> = manifest["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert!(warnings.iter().any(|w| w.contains(warning)), "{warnings:?}");
+}

@@ -18,7 +18,7 @@ use crate::config::{CompareSection, DuplicatesSection, GroupColumn, TopicMeasure
 use crate::counts::{Counts, GroupCounts, LanguageSlice, TermCount};
 use crate::duplicates;
 use crate::ingest::Rejection;
-use crate::topics::Topic;
+use crate::topics::{Lexicon, Topic};
 use crate::vocabulary::Vocabulary;
 
 pub struct ArticleTopicRow {
@@ -84,6 +84,17 @@ pub struct LanguageRow {
     pub articles: u64,
 }
 
+/// `lexicon_coverage.csv`: for each language of the run and each topic, whether the lexicon
+/// can see it at all.
+pub struct CoverageRow {
+    pub language: &'static str,
+    pub topic: usize,
+    /// The config's terms for the topic in the language.
+    pub terms: u32,
+    pub articles: u64,
+    pub articles_mentioning: u64,
+}
+
 /// `topic_comparison.csv`: one row per topic, one column per group.
 pub struct TopicComparison {
     /// One per group: its label ([`group_label`]).
@@ -138,6 +149,11 @@ pub struct SimilarityRow {
 
 /// Every table of a run, rows in their final order.
 pub struct Tables {
+    /// The lexicon's topics, sorted by id: what topic indices refer to.
+    pub topics: Vec<Topic>,
+    pub lexicon_coverage: Vec<CoverageRow>,
+    /// One per language whose articles have no terms for some topics, in language order.
+    pub coverage_warnings: Vec<String>,
     pub group_similarity: Vec<SimilarityRow>,
     pub groups: Vec<GroupRow>,
     pub group_columns: Vec<&'static str>,
@@ -158,7 +174,7 @@ pub struct Tables {
 /// Every table of a run from its counts: rows sorted, statistics computed.
 pub fn tables(
     counts: Counts,
-    topics: &[Topic],
+    lexicon: &Lexicon,
     group_by: &[GroupColumn],
     compare: &CompareSection,
     duplicates: &DuplicatesSection,
@@ -174,6 +190,9 @@ pub fn tables(
     rejected.sort();
     let mut groups: Vec<(Vec<String>, GroupCounts)> = groups.into_iter().collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
+    let topics = lexicon.topics();
+    let lexicon_coverage = coverage_rows(&articles, lexicon);
+    let coverage_warnings = coverage_warnings(&lexicon_coverage, topics.len());
 
     let (topics_by_group, topic_comparison) = topic_rows(&groups, topics, compare.topic_measure);
     let (copy_of, duplicates) = duplicate_rows(&articles, duplicates);
@@ -181,6 +200,9 @@ pub fn tables(
     let groups_table = group_rows(&groups, &articles, &duplicates, &group_of);
     let group_similarity = similarity_rows(&groups, topics.len(), &duplicates, &group_of);
     Tables {
+        topics: topics.to_vec(),
+        lexicon_coverage,
+        coverage_warnings,
         group_similarity,
         groups: groups_table,
         group_columns: group_by.iter().map(|g| g.name()).collect(),
@@ -195,6 +217,58 @@ pub fn tables(
         keyness: Keyness::new(groups, vocabulary, compare, group_noun(group_by)),
         rejected,
     }
+}
+
+/// Per language of the articles (sorted) and topic: terms defined, articles, and articles
+/// that mention the topic.
+fn coverage_rows(articles: &[ArticleRow], lexicon: &Lexicon) -> Vec<CoverageRow> {
+    let topics = lexicon.topics().len();
+    // per language: articles, then articles mentioning each topic
+    let mut by_language: BTreeMap<&'static str, (u64, Vec<u64>)> = BTreeMap::new();
+    for a in articles {
+        let (count, mentioning) = by_language
+            .entry(a.language)
+            .or_insert_with(|| (0, vec![0; topics]));
+        *count += 1;
+        for &(t, _) in &a.topic_hits {
+            mentioning[t] += 1;
+        }
+    }
+    by_language
+        .into_iter()
+        .flat_map(|(language, (count, mentioning))| {
+            mentioning
+                .into_iter()
+                .enumerate()
+                .map(move |(topic, articles_mentioning)| CoverageRow {
+                    language,
+                    topic,
+                    terms: lexicon.terms_defined(language, topic),
+                    articles: count,
+                    articles_mentioning,
+                })
+        })
+        .collect()
+}
+
+/// One warning per language with topics it has no terms for: those topics' counts in its
+/// articles are 0 by construction, not because the press left them out.
+fn coverage_warnings(rows: &[CoverageRow], topics: usize) -> Vec<String> {
+    rows.chunk_by(|a, b| a.language == b.language)
+        .filter_map(|slice| {
+            let with_terms = slice.iter().filter(|r| r.terms > 0).count();
+            if with_terms == topics {
+                return None;
+            }
+            let articles = slice[0].articles;
+            let which = if with_terms == 0 { "their" } else { "the other topics'" };
+            Some(format!(
+                "{}: {articles} article{}, {with_terms} of {topics} topics have terms — {which} counts are 0 by construction (see lexicon_coverage.csv)",
+                slice[0].language,
+                if articles == 1 { "" } else { "s" },
+            ))
+        })
+        .collect()
 }
 
 /// Near-duplicate clusters of the articles (sorted as `articles.csv`): each article's copy

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub use staging::{check_replaceable, Staging};
 
 /// The output files of a run, in the order they are written.
-pub const TABLE_FILES: [&str; 11] = [
+pub const TABLE_FILES: [&str; 12] = [
     "groups.csv",
     "articles.csv",
     "article_topics.csv",
@@ -34,6 +34,7 @@ pub const TABLE_FILES: [&str; 11] = [
     "group_similarity.csv",
     "keyness.csv",
     "languages.csv",
+    "lexicon_coverage.csv",
     "rejected.csv",
 ];
 
@@ -83,6 +84,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     write_keyness(dir, t)?;
     test_pause();
     write_languages(dir, t)?;
+    write_lexicon_coverage(dir, t)?;
     write_rejected(dir, t)
 }
 
@@ -315,6 +317,26 @@ fn write_languages(dir: &Path, t: &Tables) -> Result<()> {
     }
     cols.push(count("articles", l.iter().map(|r| r.articles)));
     write(dir, "languages.csv", cols)
+}
+
+fn write_lexicon_coverage(dir: &Path, t: &Tables) -> Result<()> {
+    let c = &t.lexicon_coverage;
+    let topic = |r: &crate::compare::CoverageRow| &t.topics[r.topic];
+    write(
+        dir,
+        "lexicon_coverage.csv",
+        vec![
+            text("language", c.iter().map(|r| r.language)),
+            text("topic", c.iter().map(|r| topic(r).id.as_str())),
+            text("kind", c.iter().map(|r| topic(r).kind.as_str())),
+            count("terms", c.iter().map(|r| u64::from(r.terms))),
+            count("articles", c.iter().map(|r| r.articles)),
+            count(
+                "articles_mentioning",
+                c.iter().map(|r| r.articles_mentioning),
+            ),
+        ],
+    )
 }
 
 fn write_rejected(dir: &Path, t: &Tables) -> Result<()> {
