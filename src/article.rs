@@ -14,7 +14,7 @@ use crate::config::GroupColumn;
 use crate::duplicates::{self, Sketch};
 use crate::ingest::{RawArticle, Sources};
 use crate::language::{Detection, LanguageDetector};
-use crate::topics::{Lexicon, Patterns};
+use crate::topics::{Globs, Lexicon, Patterns, TokenGlobs};
 use crate::vocabulary::Vocabulary;
 
 /// What the per-article work needs, built once per run and shared by the workers.
@@ -167,6 +167,32 @@ pub fn published_day(value: &str) -> &str {
     }
 }
 
+/// The globs each surface word (by vocabulary id) matches, for one language: a trie walk the
+/// first time a word is seen, a lookup after.
+#[derive(Default)]
+struct GlobMemo {
+    /// Per surface id: its range of `pool`, or `UNSEEN`.
+    ranges: Vec<(u32, u32)>,
+    pool: Vec<u32>,
+}
+
+impl GlobMemo {
+    const UNSEEN: (u32, u32) = (u32::MAX, u32::MAX);
+
+    fn globs_of(&mut self, surface: u32, globs: &Globs, vocabulary: &Vocabulary) -> (u32, u32) {
+        let at = surface as usize;
+        if at >= self.ranges.len() {
+            self.ranges.resize(at + 1, Self::UNSEEN);
+        }
+        if self.ranges[at] == Self::UNSEEN {
+            let start = self.pool.len() as u32;
+            globs.matches(vocabulary.get(surface), &mut self.pool);
+            self.ranges[at] = (start, self.pool.len() as u32);
+        }
+        self.ranges[at]
+    }
+}
+
 /// A counted token as the worker's vocabulary ids.
 #[derive(Debug, Clone, Copy)]
 struct Token {
@@ -253,6 +279,10 @@ pub struct Scratch {
     vocabulary: Vocabulary,
     memos: FxHashMap<&'static str, TokenMemo<Token>>,
     patterns: FxHashMap<&'static str, Patterns<u32>>,
+    /// Per language with globs: each surface id's matching globs, found once.
+    glob_memos: FxHashMap<&'static str, GlobMemo>,
+    /// The current article's tokens' globs, as ranges into its language's memo.
+    token_globs: Vec<(u32, u32)>,
     terms: Vec<u32>,
     surfaces: Vec<u32>,
     hits: Vec<u32>,
@@ -330,12 +360,15 @@ impl Scratch {
     }
 
     /// Step 2: the topic hits of the term sequence, through the language's patterns resolved
-    /// to this worker's ids.
+    /// to this worker's ids (and its globs, through each surface word's remembered matches).
     fn match_topics(&mut self, lexicon: &Lexicon, code: &'static str) {
         let Scratch {
             vocabulary,
             patterns,
+            glob_memos,
+            token_globs,
             terms,
+            surfaces,
             hits,
             ..
         } = self;
@@ -344,7 +377,20 @@ impl Scratch {
             .or_insert_with(|| lexicon.resolve(code, |t| vocabulary.intern(t)));
         hits.clear();
         hits.resize(lexicon.topics().len(), 0);
-        patterns.count_hits(terms, hits);
+        if patterns.globs().is_empty() {
+            patterns.count_hits(terms, TokenGlobs::NONE, hits);
+            return;
+        }
+        let memo = glob_memos.entry(code).or_default();
+        token_globs.clear();
+        for &surface in surfaces.iter() {
+            token_globs.push(memo.globs_of(surface, patterns.globs(), vocabulary));
+        }
+        let globs = TokenGlobs {
+            ranges: token_globs,
+            pool: &memo.pool,
+        };
+        patterns.count_hits(terms, globs, hits);
     }
 
     /// Step 3: the tally of distinct terms and surface forms.

@@ -89,7 +89,7 @@ impl Analyzer {
     /// Runs the chain over `text`, calling `sink(surface, term)` for each counted token
     /// (surface = lowercase form after elision, term = its stem). Returns the number of word
     /// tokens before stopwords were dropped.
-    fn analyze(&self, text: &str, mut sink: impl FnMut(&str, &str)) -> u64 {
+    pub(crate) fn analyze(&self, text: &str, mut sink: impl FnMut(&str, &str)) -> u64 {
         let mut lower = String::with_capacity(64);
         let mut words = 0;
         tokenizer::segment(text, |piece| {
@@ -179,6 +179,22 @@ impl Analyzer {
         let mut out = Vec::new();
         self.analyze(text, |_, term| out.push(term.to_string()));
         out
+    }
+
+    /// The surface form a glob's prefix (the part before its `*`) is compared as: lowercased
+    /// and without its elision, as the chain makes each word of a text. `None` when the
+    /// prefix is not one word piece (`nord-coré`, which the tokenizer splits) or is empty.
+    pub fn glob_prefix(&self, prefix: &str) -> Option<String> {
+        let mut pieces = Vec::new();
+        tokenizer::segment(prefix, |piece| pieces.push(piece));
+        match pieces[..] {
+            [piece] if piece == prefix => {
+                let mut lower = String::new();
+                let word = self.normalize(piece, &mut lower);
+                (!word.is_empty()).then(|| word.to_string())
+            }
+            _ => None,
+        }
     }
 }
 
