@@ -201,6 +201,8 @@ impl Default for LanguageSection {
 pub struct TextSection {
     pub stopwords: bool,
     pub stem: bool,
+    /// Fold Traditional Chinese characters to Simplified, in Chinese text and terms alike.
+    pub fold_chinese: bool,
     /// Extra stopwords per language code.
     pub stopwords_add: BTreeMap<String, Vec<String>>,
     /// Words to keep although the built-in list has them, per language code.
@@ -212,6 +214,7 @@ impl Default for TextSection {
         TextSection {
             stopwords: true,
             stem: true,
+            fold_chinese: true,
             stopwords_add: BTreeMap::new(),
             stopwords_remove: BTreeMap::new(),
         }

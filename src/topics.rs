@@ -643,6 +643,37 @@ mod tests {
     }
 
     #[test]
+    fn traditional_and_simplified_chinese_hit_the_same_terms() {
+        let specs = [
+            spec("lavrov", &[("zh", &["拉夫罗夫"])]),
+            spec("syria", &[("zh", &["叙利亚"])]),
+            spec("unga", &[("zh", &["聯合國大會"])]),
+        ];
+        let analyzers = Analyzers::new(&TextSection::default());
+        let lexicon = Lexicon::compile(&specs, &analyzers).unwrap();
+        // Traditional text, Simplified terms
+        let traditional = "俄羅斯外長拉夫羅夫在紐約與美國國務卿會晤，討論敘利亞問題。";
+        assert_eq!(hits(&lexicon, &analyzers, "zh", traditional), [1, 1, 0]);
+        // Simplified text, a Traditional term
+        let simplified = "拉夫罗夫将在联合国大会上发言，叙利亚问题是重点。";
+        assert_eq!(hits(&lexicon, &analyzers, "zh", simplified), [1, 1, 1]);
+        // and an undetermined article as well
+        assert_eq!(
+            hits(&lexicon, &analyzers, UNDETERMINED, traditional),
+            [1, 1, 0]
+        );
+
+        // without folding, the scripts do not meet
+        let unfolded = Analyzers::new(&TextSection {
+            fold_chinese: false,
+            ..TextSection::default()
+        });
+        let lexicon = Lexicon::compile(&specs, &unfolded).unwrap();
+        assert_eq!(hits(&lexicon, &unfolded, "zh", traditional), [0, 0, 0]);
+        assert_eq!(hits(&lexicon, &unfolded, "zh", simplified), [1, 1, 0]);
+    }
+
+    #[test]
     fn a_misplaced_star_is_an_error_naming_the_term() {
         let analyzers = Analyzers::new(&TextSection::default());
         for term in ["*", "Sy*ria", "nord-coré*", "**"] {

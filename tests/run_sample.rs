@@ -32,20 +32,22 @@ fn sample_run_writes_every_table() {
         assert!(out.join(table).is_file(), "{table} missing");
     }
     let articles = read_csv(&out.join("articles.csv"));
-    assert_eq!(articles.len(), 35);
+    assert_eq!(articles.len(), 37);
     let outlets: std::collections::BTreeSet<&str> =
         articles.iter().map(|a| a["outlet"].as_str()).collect();
-    assert_eq!(outlets.len(), 13);
+    assert_eq!(outlets.len(), 15);
     assert!(read_csv(&out.join("rejected.csv")).is_empty());
 
     // every article's detected language is the one it was written in
     let by_outlet_lang: HashMap<&str, &str> = [
         ("alpenpost", "de"),
+        ("bogaz-postasi", "tr"),
         ("correio-do-atlantico", "pt"),
         ("dniprovi-visti", "uk"),
         ("dongfang-chenbao", "zh"),
         ("el-faro-diario", "es"),
         ("gazzetta-del-molo", "it"),
+        ("haixia-ribao", "zh"),
         ("harbor-ledger", "en"),
         ("kurier-wislany", "pl"),
         ("le-veilleur", "fr"),
@@ -72,9 +74,9 @@ fn sample_run_writes_every_table() {
 
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["counts"]["articles"]["analysed"], 35);
+    assert_eq!(manifest["counts"]["articles"]["analysed"], 37);
     assert_eq!(manifest["counts"]["articles"]["rejected"], 0);
-    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 21);
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 23);
     assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
     assert!(manifest["analysis"]["by_language"]["fr"]["stopwords"]
         .as_array()
@@ -157,7 +159,64 @@ fn seed_article_topics_match_a_hand_count() {
         .unwrap();
     assert_eq!(veilleur["articles"], "3");
     assert_eq!(syria_wide["le-veilleur"], veilleur["share_articles"]);
-    assert_eq!(syria_wide.len(), 14);
+    assert_eq!(syria_wide.len(), 16); // topic + 15 outlets
+}
+
+/// The Traditional Chinese and the Turkish sample articles, counted by hand: the shipped
+/// Simplified terms hit Traditional text (拉夫羅夫, 敘利亞, 降級區, 伊德利卜), and Turkish globs
+/// see through the apostrophe suffixes (Suriye'deki, Lavrov'un, Kurulu'nun).
+#[test]
+fn traditional_chinese_and_turkish_sample_articles_match_a_hand_count() {
+    let (_tmp, out) = sample_run("2");
+    let topics = read_csv(&out.join("article_topics.csv"));
+    let hits = |id: &str| -> HashMap<String, String> {
+        topics
+            .iter()
+            .filter(|r| r["article_id"] == id)
+            .map(|r| (r["topic"].clone(), r["hits"].clone()))
+            .collect()
+    };
+    let expected = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(t, n)| (t.to_string(), n.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        hits("hxrb-1"),
+        expected(&[
+            ("syria", "5"),
+            ("lavrov", "3"),
+            ("tillerson", "2"),
+            ("geneva_process", "1"),
+            ("un_general_assembly", "1"),
+            ("us_russia_relations", "1"),
+        ])
+    );
+    assert_eq!(
+        hits("bp-1"),
+        expected(&[
+            ("syria", "3"),
+            ("lavrov", "3"),
+            ("tillerson", "2"),
+            ("geneva_process", "1"),
+            ("un_general_assembly", "1"),
+        ])
+    );
+    // the Traditional article keeps its detected language; the manifest says folding is on
+    let articles = read_csv(&out.join("articles.csv"));
+    let tw = articles
+        .iter()
+        .find(|a| a["article_id"] == "hxrb-1")
+        .unwrap();
+    assert_eq!(tw["language"], "zh");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["config"]["text"]["fold_chinese"], true);
+    assert!(manifest["analysis"]["by_language"]["zh"]["folds"]
+        .as_str()
+        .unwrap()
+        .starts_with("Traditional Chinese to Simplified"));
 }
 
 #[test]
@@ -455,11 +514,11 @@ fn the_republished_wire_story_is_found() {
         .iter()
         .map(|g| g["articles"].parse::<u64>().unwrap())
         .sum();
-    assert_eq!(total, 35);
+    assert_eq!(total, 37);
 
-    // every pair of the 13 outlets once; only the wire and the daily share a cluster
+    // every pair of the 15 outlets once; only the wire and the daily share a cluster
     let similarity = read_csv(&out.join("group_similarity.csv"));
-    assert_eq!(similarity.len(), 13 * 12 / 2);
+    assert_eq!(similarity.len(), 15 * 14 / 2);
     let shared: Vec<(&str, &str)> = similarity
         .iter()
         .filter(|r| r["shared_clusters"] != "0")
@@ -517,13 +576,13 @@ fn copies_can_be_left_out_of_the_counts() {
         .filter(|r| r["outlet"] == "harbor-ledger")
         .all(|r| r["articles"] == "3"));
     // listed, not lost
-    assert_eq!(read_csv(&first.join("articles.csv")).len(), 35);
+    assert_eq!(read_csv(&first.join("articles.csv")).len(), 37);
     assert_eq!(read_csv(&first.join("duplicates.csv")).len(), 2);
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(first.join("manifest.json")).unwrap())
             .unwrap();
     assert_eq!(manifest["duplicates"]["copies_left_out"], 1);
-    assert_eq!(manifest["counts"]["articles"]["analysed"], 35);
+    assert_eq!(manifest["counts"]["articles"]["analysed"], 37);
     // the other outlets' tables are those of a full count
     for table in ["keyness.csv", "languages.csv"] {
         let without = |out: &std::path::Path| -> Vec<_> {

@@ -53,6 +53,9 @@ fn elisions(code: &str) -> &'static [&'static str] {
 pub struct Analyzer {
     language: &'static str,
     elisions: &'static [&'static str],
+    /// Traditional Chinese characters folded to Simplified (zh, and the language-neutral
+    /// chain that undetermined articles and every term also go through).
+    fold_chinese: bool,
     stopwords: Option<StopList>,
     stemmer: Option<Stemmer>,
 }
@@ -77,6 +80,7 @@ impl Analyzer {
         Analyzer {
             language,
             elisions: elisions(language),
+            fold_chinese: text.fold_chinese && matches!(language, "zh" | UNDETERMINED),
             stopwords,
             stemmer,
         }
@@ -157,9 +161,16 @@ impl Analyzer {
         });
     }
 
-    /// Steps 2–3 for one piece: lowercased into `lower`, without its elision.
+    /// Steps 2–3 for one piece: lowercased into `lower` (Chinese folded to Simplified),
+    /// without its elision.
     fn normalize<'l>(&self, piece: &str, lower: &'l mut String) -> &'l str {
         lowercase_into(piece, lower);
+        if self.fold_chinese && !lower.is_ascii() {
+            // per piece (a bigram), so the same piece folds the same way in an article and in
+            // a term; `convert` rather than the crate's in-place `replace`, whose unsafe
+            // rewriting of the string we would rather not rely on
+            *lower = fast2s::convert(lower);
+        }
         strip_elision(lower, self.elisions)
     }
 
@@ -337,6 +348,9 @@ fn strip_elision<'w>(word: &'w str, elisions: &[&str]) -> &'w str {
 #[derive(Debug, Serialize)]
 pub struct AnalyzerInfo {
     pub stemmer: Option<&'static str>,
+    /// Set when Traditional Chinese is folded to Simplified before matching.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folds: Option<&'static str>,
     pub stopwords_source: Option<&'static str>,
     pub stopwords: Vec<String>,
 }
@@ -384,6 +398,9 @@ impl Analyzers {
                 let a = self.get(code);
                 let info = AnalyzerInfo {
                     stemmer: a.stemmer.as_ref().map(|_| "snowball (rust-stemmers 1.2)"),
+                    folds: a
+                        .fold_chinese
+                        .then_some("Traditional Chinese to Simplified (fast2s 0.3.1)"),
                     stopwords_source: a.stopwords.as_ref().map(|s| s.source),
                     stopwords: a
                         .stopwords
