@@ -144,5 +144,8 @@ fn check(config: &std::path::Path) -> Result<(), Error> {
     for p in &report.problems {
         println!("warning: {p} (a run lists it in rejected.csv)");
     }
+    for gap in &report.lexicon_gaps {
+        println!("warning: {gap}");
+    }
     Ok(())
 }

@@ -88,6 +88,8 @@ pub struct CheckReport {
     pub files_by_format: BTreeMap<String, usize>,
     /// Files that a run would list as rejected (unsupported, unreadable).
     pub problems: Vec<String>,
+    /// Per language the lexicon has terms in, the topics it has none for.
+    pub lexicon_gaps: Vec<String>,
 }
 
 /// Reads every input, analyses every article, and writes the tables and manifest into the
@@ -598,7 +600,19 @@ struct Phases {
 pub fn check(settings: &Settings) -> Result<CheckReport> {
     let cfg = &settings.file;
     let analyzers = Analyzers::new(&cfg.text);
-    Lexicon::compile(&cfg.topics, &analyzers)?;
+    let lexicon = Lexicon::compile(&cfg.topics, &analyzers)?;
+    let lexicon_gaps = lexicon
+        .gaps()
+        .into_iter()
+        .map(|(language, missing)| {
+            format!(
+                "{language}: {} of {} topics have terms (none for {}) — articles in {language} count 0 for those by construction",
+                lexicon.topics().len() - missing.len(),
+                lexicon.topics().len(),
+                missing.join(", ")
+            )
+        })
+        .collect();
     write::check_replaceable(&settings.output_dir)?;
     if let Some(path) = &settings.sources {
         Sources::load(path)?;
@@ -636,6 +650,7 @@ pub fn check(settings: &Settings) -> Result<CheckReport> {
         actors,
         files_by_format,
         problems,
+        lexicon_gaps,
     })
 }
 

@@ -222,6 +222,27 @@ impl Lexicon {
         self.defined.get(language).map_or(0, |counts| counts[topic])
     }
 
+    /// For each language the config has terms in (sorted), the ids of the topics it has none
+    /// for, when there are any: what `check` warns about before a run.
+    pub fn gaps(&self) -> Vec<(String, Vec<&str>)> {
+        let mut languages: Vec<&String> = self
+            .defined
+            .keys()
+            .filter(|l| l.as_str() != UNDETERMINED)
+            .collect();
+        languages.sort();
+        languages
+            .into_iter()
+            .filter_map(|language| {
+                let missing: Vec<&str> = (0..self.topics.len())
+                    .filter(|&t| self.terms_defined(language, t) == 0)
+                    .map(|t| self.topics[t].id.as_str())
+                    .collect();
+                (!missing.is_empty()).then(|| (language.clone(), missing))
+            })
+            .collect()
+    }
+
     /// Topics sorted by id; hit vectors are indexed in this order.
     pub fn topics(&self) -> &[Topic] {
         &self.topics
@@ -546,6 +567,7 @@ mod tests {
         assert_eq!(lexicon.terms_defined("ru", 1), 2);
         assert_eq!(lexicon.terms_defined("tr", 1), 0);
         assert_eq!(lexicon.terms_defined(UNDETERMINED, 1), 3);
+        assert_eq!(lexicon.gaps(), [("ru".to_string(), vec!["korea"])]);
     }
 
     #[test]

@@ -274,6 +274,11 @@ fn check_accepts_the_shipped_config() {
     let out = run_ok(&["check", "--config", config.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("8 topics, 6 actors"), "{text}");
+    // a language with terms for only some topics is said before any run, once
+    let tr = "warning: tr: 5 of 14 topics have terms (none for de_mistura, diplomatic_missions, \
+              north_korea, putin, sanctions, trump, ukraine_minsk, us_russia_relations, zakharova)";
+    assert_eq!(text.matches(tr).count(), 1, "{text}");
+    assert!(!text.contains("warning: fr:"), "{text}");
 }
 
 #[test]
