@@ -14,6 +14,7 @@ use crate::config::GroupColumn;
 use crate::duplicates::{self, Sketch};
 use crate::ingest::{RawArticle, Sources};
 use crate::language::{Detection, LanguageDetector};
+use crate::select::Selection;
 use crate::topics::{Globs, Lexicon, Patterns, TokenGlobs};
 use crate::vocabulary::Vocabulary;
 
@@ -33,6 +34,8 @@ pub struct ArticleStep<'a> {
     /// Sources of the articles that are listed but left out of the counts (the copies, with
     /// `[duplicates] count = "first"`).
     pub left_out: Option<&'a FxHashSet<String>>,
+    /// `[select]`: articles outside it are analysed but go to excluded.csv only.
+    pub selection: Option<&'a Selection>,
 }
 
 impl<'a> ArticleStep<'a> {
@@ -55,6 +58,7 @@ impl<'a> ArticleStep<'a> {
             keep_analyses: false,
             sketch_duplicates: false,
             left_out: None,
+            selection: None,
         }
     }
 }
@@ -79,6 +83,8 @@ pub struct Processed {
     pub cache_key: Option<cache::Key>,
     /// Whether the article is folded into the counts (it may be only listed).
     pub counted: bool,
+    /// Why the article is outside `[select]`, if it is: then it is in no table.
+    pub excluded: Option<String>,
 }
 
 impl ArticleStep<'_> {
@@ -126,12 +132,17 @@ impl ArticleStep<'_> {
             row.sketch = duplicates::sketch(&scratch.words, tally.language);
         }
         let counted = self.left_out.is_none_or(|l| !l.contains(&raw.source));
+        let excluded = self.selection.and_then(|selection| {
+            let mentions = |topic: usize| row.topic_hits.iter().any(|&(t, _)| t == topic);
+            selection.exclusion(&raw.published, tally.language, &mentions)
+        });
         Processed {
             group,
             row,
             provenance,
             cache_key,
             counted,
+            excluded,
         }
     }
 

@@ -22,6 +22,7 @@ pub struct ConfigFile {
     pub text: TextSection,
     pub compare: CompareSection,
     pub duplicates: DuplicatesSection,
+    pub select: SelectSection,
     pub topics: Vec<TopicSpec>,
 }
 
@@ -246,6 +247,20 @@ impl Default for CompareSection {
     }
 }
 
+/// Which articles the run compares (see `select`); every key left out selects everything.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SelectSection {
+    /// First published day kept (`YYYY-MM-DD`), inclusive.
+    pub published_from: Option<String>,
+    /// Last published day kept (`YYYY-MM-DD`), inclusive.
+    pub published_to: Option<String>,
+    /// Detected languages kept.
+    pub languages: Vec<String>,
+    /// A boolean expression over topic and actor ids.
+    pub query: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DuplicatesSection {
@@ -401,6 +416,7 @@ impl Settings {
         let group_by = resolve_group_by(&file.run, &src)?;
         check_languages_and_bounds(&file, &src)?;
         check_topics(&mut file.topics, &src)?;
+        check_select(&file, &src)?;
         let (inputs, sources, output_dir) = resolve_paths(&mut file, &src, base, overrides)?;
         Ok(Settings {
             file,
@@ -528,6 +544,61 @@ fn check_languages_and_bounds(file: &ConfigFile, src: &ConfigSource) -> Result<(
     }
     if file.compare.top_terms == 0 {
         return Err(src.at("top_terms", "[compare] top_terms must be at least 1".into()));
+    }
+    Ok(())
+}
+
+/// `[select]`: dates as `YYYY-MM-DD`, known language codes, a query that parses and names
+/// only topics and actors of the config.
+fn check_select(file: &ConfigFile, src: &ConfigSource) -> Result<()> {
+    let select = &file.select;
+    for (key, value) in [
+        ("published_from", &select.published_from),
+        ("published_to", &select.published_to),
+    ] {
+        if let Some(day) = value {
+            if crate::article::published_day(day).len() != 10 || day.len() != 10 {
+                return Err(src.at(
+                    key,
+                    format!("[select] {key} = {day:?} must be a date, YYYY-MM-DD"),
+                ));
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (&select.published_from, &select.published_to) {
+        if from > to {
+            return Err(src.at(
+                "published_from",
+                format!("[select] published_from {from} is after published_to {to}"),
+            ));
+        }
+    }
+    for code in &select.languages {
+        src.check_code(code, format!("\"{code}\""), "[select] languages")?;
+    }
+    let Some(text) = &select.query else {
+        return Ok(());
+    };
+    let query = crate::select::parse(text).map_err(|e| {
+        src.at(
+            "query",
+            format!(
+                "[select] query, at character {}: {} (in {text:?})",
+                e.position, e.message
+            ),
+        )
+    })?;
+    let ids: Vec<String> = file.topics.iter().map(|t| t.id.clone()).collect();
+    for (id, position) in query.ids() {
+        if !ids.contains(id) {
+            return Err(src.at(
+                "query",
+                format!(
+                    "[select] query, at character {position}: unknown topic or actor id {id:?}{}",
+                    suggest(id, &ids)
+                ),
+            ));
+        }
     }
     Ok(())
 }

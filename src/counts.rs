@@ -191,6 +191,16 @@ pub struct Counts {
     pub language_from_cache: u64,
     /// Articles listed but left out of the sums (copies, with `count = "first"`).
     pub left_out: u64,
+    /// Articles outside `[select]`: in no table but excluded.csv.
+    pub excluded: Vec<Excluded>,
+}
+
+/// A row of `excluded.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Excluded {
+    pub article_id: String,
+    pub source: String,
+    pub reason: String,
 }
 
 impl Counts {
@@ -201,6 +211,14 @@ impl Counts {
             Provenance::Analysed => {}
             Provenance::LanguageFromCache => self.language_from_cache += 1,
             Provenance::Cached => self.from_cache += 1,
+        }
+        if let Some(reason) = article.excluded {
+            self.excluded.push(Excluded {
+                article_id: article.row.id().to_string(),
+                source: article.row.source().to_string(),
+                reason,
+            });
+            return;
         }
         if !article.counted {
             // listed in the per-article tables, left out of every sum
@@ -228,6 +246,7 @@ impl Counts {
         };
         big.articles.extend(small.articles);
         big.rejected.extend(small.rejected);
+        big.excluded.extend(small.excluded);
         big.from_cache += small.from_cache;
         big.language_from_cache += small.language_from_cache;
         big.left_out += small.left_out;

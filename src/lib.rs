@@ -24,6 +24,7 @@ pub mod error;
 pub mod ingest;
 pub mod language;
 pub mod pipeline;
+pub mod select;
 pub mod topics;
 pub mod vocabulary;
 pub mod write;

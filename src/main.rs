@@ -81,8 +81,13 @@ fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> R
             .iter()
             .map(|(l, n)| format!("{l} {n}"))
             .collect();
+        let excluded = if a.articles_excluded > 0 {
+            format!(", {} excluded (outside [select])", a.articles_excluded)
+        } else {
+            String::new()
+        };
         println!(
-            "newsprism: {} articles read: {} analysed, {} rejected; {} files: {} analysed, {} rejected; {:.2} s ({:.0} articles/s)",
+            "newsprism: {} articles read: {} analysed{excluded}, {} rejected; {} files: {} analysed, {} rejected; {:.2} s ({:.0} articles/s)",
             a.articles_discovered(),
             a.articles_analysed,
             a.articles_rejected,
@@ -98,7 +103,8 @@ fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> R
             println!(
                 "cache: {} articles reused from the previous run, {} analysed anew{}",
                 c.whole,
-                a.articles_analysed - c.whole,
+                // excluded articles are analysed (and cached) too
+                (a.articles_analysed + a.articles_excluded).saturating_sub(c.whole),
                 if c.language_only > 0 {
                     format!(
                         " ({} of them kept their detected language)",

@@ -23,6 +23,7 @@ use crate::duplicates;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Format, IngestOptions, Record, Scope, Sources};
 use crate::language::LanguageDetector;
+use crate::select::Selection;
 use crate::topics::Lexicon;
 use crate::write;
 
@@ -66,6 +67,8 @@ pub struct Accounting {
     /// Files that gave at least one analysed article.
     pub files_analysed: u64,
     pub articles_analysed: u64,
+    /// Analysed, but outside `[select]`: in excluded.csv, in no table.
+    pub articles_excluded: u64,
     pub articles_rejected: u64,
 }
 
@@ -76,7 +79,7 @@ impl Accounting {
     }
 
     pub fn articles_discovered(&self) -> u64 {
-        self.articles_analysed + self.articles_rejected
+        self.articles_analysed + self.articles_excluded + self.articles_rejected
     }
 }
 
@@ -210,6 +213,7 @@ struct Tools {
     lexicon: Lexicon,
     detector: LanguageDetector,
     sources: Sources,
+    selection: Option<Selection>,
 }
 
 impl Tools {
@@ -225,6 +229,7 @@ impl Tools {
             keep_analyses: cache.writer.is_some(),
             sketch_duplicates: settings.file.duplicates.enabled,
             left_out,
+            selection: self.selection.as_ref(),
             ..ArticleStep::new(
                 &self.detector,
                 &self.analyzers,
@@ -248,11 +253,13 @@ impl Tools {
             Some(path) => Sources::load(path)?,
             None => Sources::default(),
         };
+        let selection = Selection::new(&cfg.select, lexicon.topics());
         Ok(Tools {
             analyzers,
             lexicon,
             detector,
             sources,
+            selection,
         })
     }
 }
@@ -444,6 +451,7 @@ fn account(
         files_discovered: (files.len() + unread_paths.len()) as u64,
         files_analysed: reports.iter().filter(|r| r.articles > 0).count() as u64,
         articles_analysed: counts.articles.len() as u64,
+        articles_excluded: counts.excluded.len() as u64,
         articles_rejected: counts
             .rejected
             .iter()
@@ -452,7 +460,7 @@ fn account(
             .count() as u64,
     };
     debug_assert_eq!(
-        accounting.articles_analysed,
+        accounting.articles_analysed + accounting.articles_excluded,
         reports.iter().map(|r| r.articles).sum::<u64>()
     );
     accounting
@@ -537,6 +545,8 @@ struct ManifestCounts {
 struct Tally {
     discovered: u64,
     analysed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    excluded: Option<u64>,
     rejected: u64,
 }
 
@@ -546,11 +556,13 @@ impl ManifestCounts {
             files: Tally {
                 discovered: a.files_discovered,
                 analysed: a.files_analysed,
+                excluded: None,
                 rejected: a.files_rejected(),
             },
             articles: Tally {
                 discovered: a.articles_discovered(),
                 analysed: a.articles_analysed,
+                excluded: Some(a.articles_excluded),
                 rejected: a.articles_rejected,
             },
         }

@@ -668,3 +668,125 @@ fn a_language_without_terms_is_said_out_loud_in_lexicon_coverage_and_a_warning()
         .collect();
     assert!(warnings.iter().any(|w| w.contains(warning)), "{warnings:?}");
 }
+
+/// The shipped config with `[select]` appended (paths made absolute), written to `dir`.
+fn config_with_select(dir: &std::path::Path, select: &str) -> std::path::PathBuf {
+    let shipped = std::fs::read_to_string(repo().join("config.toml")).unwrap();
+    let data = repo().join("data");
+    let text = shipped
+        .replace(
+            "inputs = [\"data/articles\"]",
+            &format!("inputs = [{:?}]", data.join("articles")),
+        )
+        .replace(
+            "sources = \"data/sources.csv\"",
+            &format!("sources = {:?}", data.join("sources.csv")),
+        );
+    let text = text.replacen(
+        "[[topics]]",
+        &format!("[select]\n{select}\n\n[[topics]]"),
+        1,
+    );
+    let path = dir.join("select.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_select_query_with_dates_keeps_and_excludes_the_right_articles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config_with_select(
+        tmp.path(),
+        "published_from = \"2017-09-17\"\npublished_to = \"2017-09-18\"\n\
+         query = \"lavrov AND tillerson AND (syria OR ukraine_minsk)\"",
+    );
+    let out = tmp.path().join("out");
+    let run = run_ok(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+
+    let kept: std::collections::BTreeSet<String> = read_csv(&out.join("articles.csv"))
+        .iter()
+        .map(|a| a["article_id"].clone())
+        .collect();
+    let excluded: HashMap<String, String> = read_csv(&out.join("excluded.csv"))
+        .into_iter()
+        .map(|r| (r["article_id"].clone(), r["reason"].clone()))
+        .collect();
+    // checked by hand against the sample: the meeting reports of 17-18 September name both
+    // ministers and Syria or Ukraine
+    for id in [
+        "nw-1701", "hl-001", "hl-004", "dfcb-1", "hxrb-1", "bp-1", "lv-0917", "vs-101",
+    ] {
+        assert!(kept.contains(id), "{id} should be kept: {excluded:?}");
+    }
+    assert_eq!(
+        excluded["hl-002"],
+        "query not satisfied: lavrov AND tillerson AND (syria OR ukraine_minsk)"
+    );
+    assert_eq!(
+        excluded["vs-104"],
+        "published 2017-09-20, after published_to 2017-09-18"
+    );
+    // the seed article has no published date
+    assert_eq!(
+        excluded["articles/rt-france/000_4add2c01ef8e9419.txt"],
+        "no published date ([select] has a date range)"
+    );
+    assert!(kept.iter().all(|id| !excluded.contains_key(id)));
+    // every article is either in the tables or excluded, and the counts add up
+    assert_eq!(kept.len() + excluded.len(), 37);
+    assert_eq!((kept.len(), excluded.len()), (16, 21));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let articles = &manifest["counts"]["articles"];
+    assert_eq!(articles["discovered"], 37);
+    assert_eq!(articles["analysed"], 16);
+    assert_eq!(articles["excluded"], 21);
+    assert_eq!(articles["rejected"], 0);
+    assert!(
+        stdout
+            .contains("37 articles read: 16 analysed, 21 excluded (outside [select]), 0 rejected"),
+        "{stdout}"
+    );
+    // excluded articles are in no table
+    let groups = read_csv(&out.join("groups.csv"));
+    let total: u64 = groups
+        .iter()
+        .map(|g| g["articles"].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 16);
+}
+
+#[test]
+fn a_bad_select_query_exits_2_naming_the_spot() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (query, expected) in [
+        (
+            "lavrov AND AND syria",
+            "[select] query, at character 12: expected a topic or actor id, NOT or \"(\", found AND",
+        ),
+        (
+            "lavrov AND (syria OR ukraine_minsk",
+            "[select] query, at character 35: expected \")\" to close the \"(\" at 12",
+        ),
+        (
+            "lavrov AND syra",
+            "[select] query, at character 12: unknown topic or actor id \"syra\"; did you mean `syria`?",
+        ),
+    ] {
+        let config = config_with_select(tmp.path(), &format!("query = {query:?}"));
+        for command in ["run", "check"] {
+            let out = newsprism(&[command, "--config", config.to_str().unwrap()]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command} {query}: {stderr}");
+            assert!(stderr.contains(expected), "{command} {query}: {stderr}");
+            assert!(stderr.contains("select.toml:"), "names the file and line: {stderr}");
+        }
+    }
+}

@@ -15,7 +15,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::article::{ArticleRow, RowField};
 use crate::config::{CompareSection, DuplicatesSection, GroupColumn, TopicMeasure};
-use crate::counts::{Counts, GroupCounts, LanguageSlice, TermCount};
+use crate::counts::{Counts, Excluded, GroupCounts, LanguageSlice, TermCount};
 use crate::duplicates;
 use crate::ingest::Rejection;
 use crate::topics::{Lexicon, Topic};
@@ -149,6 +149,8 @@ pub struct SimilarityRow {
 
 /// Every table of a run, rows in their final order.
 pub struct Tables {
+    /// Articles outside `[select]`, sorted by article id, then source.
+    pub excluded: Vec<Excluded>,
     /// The lexicon's topics, sorted by id: what topic indices refer to.
     pub topics: Vec<Topic>,
     pub lexicon_coverage: Vec<CoverageRow>,
@@ -184,8 +186,10 @@ pub fn tables(
         groups,
         mut articles,
         mut rejected,
+        mut excluded,
         ..
     } = counts;
+    excluded.sort();
     articles.sort_by(|a, b| a.id().cmp(b.id()).then_with(|| a.source().cmp(b.source())));
     rejected.sort();
     let mut groups: Vec<(Vec<String>, GroupCounts)> = groups.into_iter().collect();
@@ -200,6 +204,7 @@ pub fn tables(
     let groups_table = group_rows(&groups, &articles, &duplicates, &group_of);
     let group_similarity = similarity_rows(&groups, topics.len(), &duplicates, &group_of);
     Tables {
+        excluded,
         topics: topics.to_vec(),
         lexicon_coverage,
         coverage_warnings,

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub use staging::{check_replaceable, Staging};
 
 /// The output files of a run, in the order they are written.
-pub const TABLE_FILES: [&str; 12] = [
+pub const TABLE_FILES: [&str; 13] = [
     "groups.csv",
     "articles.csv",
     "article_topics.csv",
@@ -36,6 +36,7 @@ pub const TABLE_FILES: [&str; 12] = [
     "languages.csv",
     "lexicon_coverage.csv",
     "rejected.csv",
+    "excluded.csv",
 ];
 
 /// The column headers of `topic_comparison.csv`: one per group, made safe for spreadsheets
@@ -85,7 +86,21 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     test_pause();
     write_languages(dir, t)?;
     write_lexicon_coverage(dir, t)?;
-    write_rejected(dir, t)
+    write_rejected(dir, t)?;
+    write_excluded(dir, t)
+}
+
+fn write_excluded(dir: &Path, t: &Tables) -> Result<()> {
+    let e = &t.excluded;
+    write(
+        dir,
+        "excluded.csv",
+        vec![
+            text("article_id", e.iter().map(|r| r.article_id.as_str())),
+            text("source", e.iter().map(|r| r.source.as_str())),
+            text("reason", e.iter().map(|r| r.reason.as_str())),
+        ],
+    )
 }
 
 /// The group columns (one per `group_by` column) of rows with these group keys.
