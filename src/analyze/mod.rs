@@ -171,7 +171,12 @@ impl Analyzer {
             // rewriting of the string we would rather not rely on
             *lower = fast2s::convert(lower);
         }
-        strip_elision(lower, self.elisions)
+        let word = strip_elision(lower, self.elisions);
+        match self.language {
+            "tr" => strip_turkish_suffix(word),
+            "ar" => strip_arabic_proclitic(word),
+            _ => word,
+        }
     }
 
     fn is_stopword(&self, word: &str) -> bool {
@@ -334,6 +339,36 @@ fn lowercase_into(piece: &str, out: &mut String) {
     }
 }
 
+/// Turkish writes case and possessive suffixes after an apostrophe on proper names
+/// (`Suriye'deki`, `Lavrov'un`, `New York'ta`): the name is the part before it.
+fn strip_turkish_suffix(word: &str) -> &str {
+    match word.find('\'') {
+        Some(at) if at > 0 => &word[..at],
+        _ => word,
+    }
+}
+
+/// Arabic attaches conjunctions and prepositions to the next word, with the article:
+/// `لسوريا` (to Syria), `والسورية` (and the Syrian). The Snowball stemmer strips some (و, ب,
+/// ال) but not these, so they are split off first, only from words long enough that the rest
+/// is still a word (a short word starting with ل is left alone). Text and terms go through the
+/// same step, so a term matches whatever it does to a word.
+fn strip_arabic_proclitic(word: &str) -> &str {
+    const WITH_ARTICLE: [&str; 7] = ["وال", "فال", "بال", "كال", "لل", "ول", "فل"];
+    let letters = |w: &str| w.chars().count();
+    for prefix in WITH_ARTICLE {
+        if let Some(rest) = word.strip_prefix(prefix) {
+            if letters(rest) >= 3 {
+                return rest;
+            }
+        }
+    }
+    match word.strip_prefix('ل') {
+        Some(rest) if letters(rest) >= 4 => rest,
+        _ => word,
+    }
+}
+
 fn strip_elision<'w>(word: &'w str, elisions: &[&str]) -> &'w str {
     if elisions.is_empty() {
         return word;
@@ -438,6 +473,23 @@ mod tests {
         let words = fr.analyze("Les sanctions d'Idleb", |s, _| surfaces.push(s.to_string()));
         assert_eq!(words, 3);
         assert_eq!(surfaces, ["sanctions", "idleb"]);
+    }
+
+    #[test]
+    fn turkish_suffixes_after_an_apostrophe_and_arabic_proclitics_come_off() {
+        let a = analyzers(true, true);
+        let tr = a.get("tr");
+        assert_eq!(tr.terms("Suriye'deki"), tr.terms("Suriye"));
+        assert_eq!(tr.terms("Lavrov'un"), tr.terms("Lavrov"));
+        assert_eq!(tr.terms("New York'ta"), tr.terms("New York"));
+        assert_eq!(tr.terms("BM’nin"), tr.terms("BM"));
+        let ar = a.get("ar");
+        for form in ["وسوريا", "بسوريا", "لسوريا"] {
+            assert_eq!(ar.terms(form), ar.terms("سوريا"), "{form}");
+        }
+        assert_eq!(ar.terms("والسورية"), ar.terms("سورية"));
+        // a short word that starts with ل keeps it
+        assert_eq!(ar.terms("لقاء"), ["لقاء"]);
     }
 
     #[test]
