@@ -104,13 +104,7 @@ fn every_bad_record_is_listed_and_every_good_article_analysed() {
     let input = tmp.path().join("dump");
     let config = tmp.path().join("config.toml");
     std::fs::write(&config, "[run]\ninputs = [\"dump\"]\n").unwrap();
-    let run = run_ok(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+    let run = run_loud(&config, &out);
     let summary = String::from_utf8_lossy(&run.stdout);
     assert!(input.is_dir());
 

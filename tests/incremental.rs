@@ -62,13 +62,7 @@ fn write_config(root: &Path, name: &str, extra: &str) -> PathBuf {
 }
 
 fn run(config: &Path, out: &Path) -> String {
-    let o = run_ok(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_loud(config, out);
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
@@ -167,13 +161,7 @@ fn an_unusable_cache_is_said_and_the_run_is_full() {
     let nightly = s.root.join("nightly");
     run(&config, &nightly);
     std::fs::write(nightly.join("cache/header.json"), "{ torn").unwrap();
-    let out = run_ok(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--output",
-        nightly.to_str().unwrap(),
-    ]);
+    let out = run_loud(&config, &nightly);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stdout.contains("reused"), "{stdout}");
@@ -188,13 +176,7 @@ fn an_unusable_cache_is_said_and_the_run_is_full() {
     assert!(warning.starts_with("cache unusable:"), "{warning}");
     assert_eq!(manifest["cache"]["articles_reused"], 0);
     // the run wrote a sound cache again: the next run reuses it, with nothing to say
-    let next = run_ok(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--output",
-        nightly.to_str().unwrap(),
-    ]);
+    let next = run_loud(&config, &nightly);
     assert!(String::from_utf8_lossy(&next.stdout).contains("articles reused"));
     // (languages the lexicon has no terms for are still said, once per run)
     let next_stderr = String::from_utf8_lossy(&next.stderr);

@@ -705,13 +705,7 @@ fn a_select_query_with_dates_keeps_and_excludes_the_right_articles() {
          query = \"lavrov AND tillerson AND (syria OR ukraine_minsk)\"",
     );
     let out = tmp.path().join("out");
-    let run = run_ok(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
+    let run = run_loud(&config, &out);
     let stdout = String::from_utf8_lossy(&run.stdout);
 
     let kept: std::collections::BTreeSet<String> = read_csv(&out.join("articles.csv"))

@@ -46,6 +46,17 @@ pub fn run_into(config: &Path, out: &Path, extra: &[&str]) -> Output {
     run_ok(&args)
 }
 
+/// `newsprism run --config CONFIG --output OUT`, with its summary on stdout; must succeed.
+pub fn run_loud(config: &Path, out: &Path) -> Output {
+    run_ok(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ])
+}
+
 /// A CSV as a list of rows keyed by column name.
 pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
     let mut rdr =
