@@ -85,13 +85,19 @@ fn main() {
     let detector = LanguageDetector::new(&cfg.allow, cfg.min_confidence, cfg.prefix_chars);
     let whole_text = LanguageDetector::new(&cfg.allow, cfg.min_confidence, usize::MAX);
     let sources = Sources::default();
-    let step = ArticleStep::new(
-        &detector,
-        &analyzers,
-        &lexicon,
-        &sources,
-        &settings.group_by,
-    );
+    // as a run makes it: match positions recorded when contexts.csv is on (the default)
+    let compare = &settings.file.compare;
+    let step = ArticleStep {
+        contexts: (compare.contexts_per_topic > 0)
+            .then_some((compare.context_words, compare.contexts_per_topic)),
+        ..ArticleStep::new(
+            &detector,
+            &analyzers,
+            &lexicon,
+            &sources,
+            &settings.group_by,
+        )
+    };
 
     // analysis core: best of 5 passes; the worker state (memos, vocabulary) stays warm, as
     // it does over a real run after its first few thousand articles

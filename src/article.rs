@@ -15,7 +15,7 @@ use crate::duplicates::{self, Sketch};
 use crate::ingest::{RawArticle, Sources};
 use crate::language::{Detection, LanguageDetector};
 use crate::select::Selection;
-use crate::topics::{Globs, Lexicon, Patterns, TokenGlobs};
+use crate::topics::{Globs, HitSpan, Lexicon, Patterns, TokenGlobs};
 use crate::vocabulary::Vocabulary;
 
 /// What the per-article work needs, built once per run and shared by the workers.
@@ -36,6 +36,9 @@ pub struct ArticleStep<'a> {
     pub left_out: Option<&'a FxHashSet<String>>,
     /// `[select]`: articles outside it are analysed but go to excluded.csv only.
     pub selection: Option<&'a Selection>,
+    /// Key words in context: (words either side, contexts kept per group and topic); `None`
+    /// when contexts.csv is off.
+    pub contexts: Option<(usize, usize)>,
 }
 
 impl<'a> ArticleStep<'a> {
@@ -59,6 +62,7 @@ impl<'a> ArticleStep<'a> {
             sketch_duplicates: false,
             left_out: None,
             selection: None,
+            contexts: None,
         }
     }
 }
@@ -85,6 +89,27 @@ pub struct Processed {
     pub counted: bool,
     /// Why the article is outside `[select]`, if it is: then it is in no table.
     pub excluded: Option<String>,
+    /// Its topic matches in context, at most the kept number per topic.
+    pub contexts: Vec<Context>,
+}
+
+/// One topic match with the words around it, as written, for contexts.csv.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Context {
+    /// Selection order within a group and topic: the article's n-th match of the topic
+    /// first, then a hash of the article (spread over articles, the same in every run).
+    pub rank: u32,
+    pub spread: u64,
+    pub article_id: String,
+    pub source: String,
+    /// Where the match is: 0 title, 1 text; byte offset.
+    pub part: u8,
+    pub start: u32,
+    pub topic: u32,
+    pub language: &'static str,
+    pub left: String,
+    pub matched: String,
+    pub right: String,
 }
 
 impl ArticleStep<'_> {
@@ -136,6 +161,15 @@ impl ArticleStep<'_> {
             let mentions = |topic: usize| row.topic_hits.iter().any(|&(t, _)| t == topic);
             selection.exclusion(&raw.published, tally.language, &mentions)
         });
+        let contexts = match self.contexts {
+            Some((words, per_topic)) if excluded.is_none() => {
+                // an analysed article's words were located as it was read; a cached one's
+                // are found again
+                let located = (provenance != Provenance::Cached).then_some(&scratch.word_spans[..]);
+                contexts(&raw, &scratch.tally, words, per_topic, located)
+            }
+            _ => Vec::new(),
+        };
         Processed {
             group,
             row,
@@ -143,6 +177,7 @@ impl ArticleStep<'_> {
             cache_key,
             counted,
             excluded,
+            contexts,
         }
     }
 
@@ -155,10 +190,101 @@ impl ArticleStep<'_> {
             title,
             text,
             self.sketch_duplicates,
+            self.contexts.is_some(),
         );
         scratch.match_topics(self.lexicon, detection.code);
         scratch.tally_tokens(detection, words);
     }
+}
+
+/// The article's topic matches in context: `words` word pieces either side, as written (runs
+/// of whitespace made one space), at most `per_topic` per topic (its first matches).
+/// `located`: where every word is, when the article was just analysed.
+fn contexts(
+    raw: &RawArticle,
+    tally: &ArticleTally,
+    words: usize,
+    per_topic: usize,
+    located: Option<&[Span]>,
+) -> Vec<Context> {
+    if tally.spans.is_empty() || per_topic == 0 {
+        return Vec::new();
+    }
+    let spread = {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(raw.id.as_bytes());
+        h.write_u8(0xff);
+        h.write(raw.source.as_bytes());
+        h.finish()
+    };
+    let mut pieces: [Option<Vec<(u32, u32)>>; 2] = [None, None];
+    let mut ranks: FxHashMap<u32, u32> = FxHashMap::default();
+    let mut out = Vec::new();
+    for span in &tally.spans {
+        let rank = ranks.entry(span.topic).or_insert(0);
+        *rank += 1;
+        if *rank as usize > per_topic {
+            continue;
+        }
+        let text = if span.part == 0 {
+            &raw.title
+        } else {
+            &raw.text
+        };
+        let pieces = pieces[usize::from(span.part.min(1))].get_or_insert_with(|| match located {
+            Some(all) => all
+                .iter()
+                .filter(|w| w.part == span.part)
+                .map(|w| (w.start, w.end))
+                .collect(),
+            None => word_pieces(text),
+        });
+        // the match's first word, and the first word after it
+        let first = pieces.partition_point(|p| p.0 < span.start);
+        let after = pieces.partition_point(|p| p.1 <= span.end);
+        let slice = |from: u32, to: u32| text.get(from as usize..to as usize).unwrap_or("");
+        let left = match first.checked_sub(words.min(first)) {
+            Some(from) if from < first => slice(pieces[from].0, span.start),
+            _ => "",
+        };
+        let until = (after + words).min(pieces.len());
+        let right = if after < until {
+            slice(span.end, pieces[until - 1].1)
+        } else {
+            ""
+        };
+        out.push(Context {
+            rank: *rank - 1,
+            spread,
+            article_id: raw.id.clone(),
+            source: raw.source.clone(),
+            part: span.part,
+            start: span.start,
+            topic: span.topic,
+            language: tally.language,
+            left: tidy(left),
+            matched: tidy(slice(span.start, span.end)),
+            right: tidy(right),
+        });
+    }
+    out
+}
+
+/// Where each word piece of `text` is (byte ranges, in order).
+fn word_pieces(text: &str) -> Vec<(u32, u32)> {
+    let base = text.as_ptr() as usize;
+    let mut out = Vec::new();
+    crate::analyze::tokenizer::segment(text, |piece| {
+        let start = piece.as_ptr() as usize - base;
+        out.push((start as u32, (start + piece.len()) as u32));
+    });
+    out
+}
+
+/// Whitespace runs (line breaks included) as one space: a context is one line of a table.
+fn tidy(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The date part of an ISO timestamp (`2017-09-17T20:15:00Z` → `2017-09-17`), so grouping
@@ -230,6 +356,8 @@ pub struct ArticleTally {
     term_counts: Vec<TermTally>,
     /// Each distinct surface form, chained per term from [`TermTally::first_surface`].
     surfaces: Vec<SurfaceTally>,
+    /// Where each topic match is, when contexts are on.
+    pub spans: Vec<HitSpan>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -270,6 +398,7 @@ impl ArticleTally {
             words: self.words,
             terms: self.terms,
             hits: self.hits.clone(),
+            spans: self.spans.clone(),
             term_counts: self
                 .terms()
                 .map(|(term, count, surfaces)| RecordTerm {
@@ -306,6 +435,20 @@ pub struct Scratch {
     cache_buffer: Vec<u8>,
     /// The word hashes of the last article's body text, when sketched.
     words: Vec<u64>,
+    /// Where each of `terms` is in the title or text, when contexts are on.
+    token_spans: Vec<Span>,
+    /// Where every word piece is, stopwords included, when contexts are on.
+    word_spans: Vec<Span>,
+    /// The last article's topic matches, when contexts are on.
+    hit_spans: Vec<HitSpan>,
+}
+
+/// Where a word piece is: part (0 title, 1 text) and byte range.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Span {
+    part: u8,
+    start: u32,
+    end: u32,
 }
 
 impl Scratch {
@@ -324,8 +467,9 @@ impl Scratch {
     }
 
     /// Step 1: the analyzer chain, one memo lookup per token; fills `terms` and `surfaces`
-    /// (and, with `body_words`, `words` with the body text's word hashes, for duplicate
-    /// detection) and returns the number of words before stopwords.
+    /// (with `body_words`, `words` with the body text's word hashes, for duplicate
+    /// detection; with `spans`, `token_spans` with where each counted token is, for contexts)
+    /// and returns the number of words before stopwords.
     fn tokenize(
         &mut self,
         analyzers: &Analyzers,
@@ -333,6 +477,7 @@ impl Scratch {
         title: &str,
         text: &str,
         body_words: bool,
+        spans: bool,
     ) -> u64 {
         let analyzer = analyzers.get(code);
         let Scratch {
@@ -340,15 +485,23 @@ impl Scratch {
             memos,
             terms,
             surfaces,
+            token_spans,
+            word_spans,
             words: body,
             ..
         } = self;
         terms.clear();
         surfaces.clear();
+        token_spans.clear();
+        word_spans.clear();
         body.clear();
         let memo = memos.entry(code).or_default();
         let mut words = 0;
-        for (part, is_body) in [(title, false), (text, body_words)] {
+        // where the last word piece is: set for every word, read for a counted one
+        let last = std::cell::Cell::new(Span::default());
+        for (index, (part, is_body)) in [(title, false), (text, body_words)].into_iter().enumerate()
+        {
+            let base = part.as_ptr() as usize;
             words += analyzer.analyze_memo(
                 part,
                 memo,
@@ -359,10 +512,23 @@ impl Scratch {
                 |token| {
                     terms.push(token.term);
                     surfaces.push(token.surface);
+                    if spans {
+                        token_spans.push(last.get());
+                    }
                 },
-                |word| {
+                |piece, word| {
                     if is_body {
                         body.push(word);
+                    }
+                    if spans {
+                        let start = piece.as_ptr() as usize - base;
+                        let span = Span {
+                            part: index as u8,
+                            start: start as u32,
+                            end: (start + piece.len()) as u32,
+                        };
+                        last.set(span);
+                        word_spans.push(span);
                     }
                 },
             );
@@ -380,7 +546,9 @@ impl Scratch {
             token_globs,
             terms,
             surfaces,
+            token_spans,
             hits,
+            hit_spans,
             ..
         } = self;
         let patterns = patterns
@@ -388,8 +556,24 @@ impl Scratch {
             .or_insert_with(|| lexicon.resolve(code, |t| vocabulary.intern(t)));
         hits.clear();
         hits.resize(lexicon.topics().len(), 0);
+        hit_spans.clear();
+        // with contexts on, where each match is: from its first token to its last, when
+        // both are in the same part (a phrase does not run from the title into the text)
+        let mut on_hit = |topic: usize, at: usize, len: usize| {
+            if let (Some(first), Some(last)) = (token_spans.get(at), token_spans.get(at + len - 1))
+            {
+                if first.part == last.part {
+                    hit_spans.push(HitSpan {
+                        topic: topic as u32,
+                        part: first.part,
+                        start: first.start,
+                        end: last.end,
+                    });
+                }
+            }
+        };
         if patterns.globs().is_empty() {
-            patterns.count_hits(terms, TokenGlobs::NONE, hits);
+            patterns.count_hits_with(terms, TokenGlobs::NONE, hits, &mut on_hit);
             return;
         }
         let memo = glob_memos.entry(code).or_default();
@@ -401,7 +585,7 @@ impl Scratch {
             ranges: token_globs,
             pool: &memo.pool,
         };
-        patterns.count_hits(terms, globs, hits);
+        patterns.count_hits_with(terms, globs, hits, &mut on_hit);
     }
 
     /// Step 3: the tally of distinct terms and surface forms.
@@ -412,12 +596,14 @@ impl Scratch {
             terms,
             surfaces,
             hits,
+            hit_spans,
             term_marks,
             surface_marks,
             serial,
             tally,
             ..
         } = self;
+        tally.spans.extend_from_slice(hit_spans);
         tally.hits.extend(
             hits.iter()
                 .enumerate()
@@ -472,6 +658,7 @@ impl Scratch {
         tally.hits.clear();
         tally.term_counts.clear();
         tally.surfaces.clear();
+        tally.spans.clear();
     }
 
     /// The tally of a cached analysis, its strings interned into this worker's vocabulary;
@@ -486,6 +673,7 @@ impl Scratch {
             vocabulary, tally, ..
         } = self;
         tally.hits.extend_from_slice(&record.hits);
+        tally.spans.extend_from_slice(&record.spans);
         let mut ids = Vec::new();
         for t in &record.term_counts {
             let term = vocabulary.intern(t.term);

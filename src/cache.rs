@@ -36,6 +36,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{ConfigFile, TopicSpec};
 use crate::language::{self, Detection};
+use crate::topics::HitSpan;
 
 const FORMAT: u32 = 1;
 const HEADER: &str = "header.json";
@@ -76,11 +77,18 @@ impl Fingerprints {
             crate::hex(&h.finalize())
         };
         let language = hash(&[language_code, &json(&cfg.language)]);
+        // whether matches are located (for contexts.csv) decides what an entry holds
+        let spans = if cfg.compare.contexts_per_topic > 0 {
+            "match spans"
+        } else {
+            "no match spans"
+        };
         let analysis = hash(&[
             &language,
             analysis_code,
             &json(&cfg.text),
             &json(&matching(&cfg.topics)),
+            spans,
         ]);
         Fingerprints { language, analysis }
     }
@@ -410,6 +418,8 @@ pub struct Record<'a> {
     pub hits: Vec<(usize, u32)>,
     /// Each distinct term, in order of first appearance, with its count and surface forms.
     pub term_counts: Vec<RecordTerm<'a>>,
+    /// Where each topic match is (when contexts are on), in order.
+    pub spans: Vec<HitSpan>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -438,6 +448,13 @@ fn encode(a: &Record, out: &mut Vec<u8>) {
             put_str(out, surface);
             put_varint(out, n);
         }
+    }
+    put_varint(out, a.spans.len() as u64);
+    for s in &a.spans {
+        put_varint(out, u64::from(s.topic));
+        out.push(s.part);
+        put_varint(out, u64::from(s.start));
+        put_varint(out, u64::from(s.end));
     }
 }
 
@@ -514,6 +531,26 @@ fn decode(bytes: &[u8], topics: usize) -> Option<Record<'_>> {
             surfaces,
         });
     }
+    let n_spans = c.varint()? as usize;
+    let mut spans = Vec::with_capacity(n_spans.min(bytes.len()));
+    for _ in 0..n_spans {
+        let topic = u32::try_from(c.varint()?).ok()?;
+        if topic as usize >= topics {
+            return None;
+        }
+        let part = *c.take(1)?.first()?;
+        let start = u32::try_from(c.varint()?).ok()?;
+        let end = u32::try_from(c.varint()?).ok()?;
+        if part > 1 || start > end {
+            return None;
+        }
+        spans.push(HitSpan {
+            topic,
+            part,
+            start,
+            end,
+        });
+    }
     c.bytes.is_empty().then_some(Record {
         language,
         confidence,
@@ -521,6 +558,7 @@ fn decode(bytes: &[u8], topics: usize) -> Option<Record<'_>> {
         terms,
         hits,
         term_counts,
+        spans,
     })
 }
 
@@ -545,6 +583,20 @@ mod tests {
                     term: "syr",
                     count: 2,
                     surfaces: vec![("syrie", 2)],
+                },
+            ],
+            spans: vec![
+                HitSpan {
+                    topic: 4,
+                    part: 0,
+                    start: 0,
+                    end: 5,
+                },
+                HitSpan {
+                    topic: 0,
+                    part: 1,
+                    start: 310,
+                    end: 337,
                 },
             ],
         }

@@ -234,6 +234,10 @@ pub struct CompareSection {
     /// Fewest counted terms a group needs in a language for keyness rows in that language
     /// (a stray article in another language is too little to characterize an outlet).
     pub min_slice_terms: u64,
+    /// Words either side of a match in contexts.csv.
+    pub context_words: usize,
+    /// Contexts kept per group and topic (0: no contexts.csv rows).
+    pub contexts_per_topic: usize,
 }
 
 impl Default for CompareSection {
@@ -243,6 +247,8 @@ impl Default for CompareSection {
             top_terms: 50,
             topic_measure: TopicMeasure::ShareArticles,
             min_slice_terms: 100,
+            context_words: 8,
+            contexts_per_topic: 20,
         }
     }
 }

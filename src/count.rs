@@ -51,7 +51,9 @@ impl<'w> Worker<'w> {
             }
         }
         let topics = step.lexicon.topics().len();
-        self.counts.add(article, self.scratch.tally(), topics);
+        let contexts = step.contexts.map_or(0, |(_, per_topic)| per_topic);
+        self.counts
+            .add(article, self.scratch.tally(), topics, contexts);
     }
 
     /// The worker's counts, with the vocabulary their ids refer to.

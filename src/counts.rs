@@ -6,7 +6,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::article::{ArticleRow, ArticleTally, Processed, Provenance};
+use crate::article::{ArticleRow, ArticleTally, Context, Processed, Provenance};
 use crate::ingest::Rejection;
 use crate::vocabulary::Vocabulary;
 
@@ -72,6 +72,10 @@ pub struct GroupCounts {
     /// a word of one language (French `a` is not Spanish `a`), and term statistics compare
     /// within a language. Most groups write in one language, so this is a short list.
     pub languages: Vec<LanguageSlice>,
+    /// Per topic (lexicon order), the kept contexts.csv rows: the smallest by
+    /// [`Context`]'s order, at most the run's `contexts_per_topic`, so that the choice is the
+    /// same whatever the order articles arrive in, and memory does not grow with the corpus.
+    pub contexts: Vec<Vec<Context>>,
 }
 
 /// The articles of one group in one language.
@@ -116,6 +120,7 @@ impl GroupCounts {
         GroupCounts {
             topic_hits: vec![0; topics],
             topic_articles: vec![0; topics],
+            contexts: vec![Vec::new(); topics],
             ..GroupCounts::default()
         }
     }
@@ -160,8 +165,24 @@ impl GroupCounts {
         }
     }
 
+    /// Keeps `context` if it is among the `keep` first of its topic.
+    pub fn keep_context(&mut self, context: Context, keep: usize) {
+        let Some(kept) = self.contexts.get_mut(context.topic as usize) else {
+            return;
+        };
+        if kept.len() >= keep && kept.last().is_none_or(|last| context >= *last) {
+            return;
+        }
+        let at = kept.partition_point(|c| *c < context);
+        kept.insert(at, context);
+        kept.truncate(keep);
+    }
+
     /// Adds `other`, whose ids `remap` translates into this group's vocabulary.
-    fn merge(&mut self, other: GroupCounts, remap: &[u32]) {
+    fn merge(&mut self, other: GroupCounts, remap: &[u32], keep: usize) {
+        for context in other.contexts.into_iter().flatten() {
+            self.keep_context(context, keep);
+        }
         self.articles += other.articles;
         self.words += other.words;
         self.terms += other.terms;
@@ -193,6 +214,8 @@ pub struct Counts {
     pub left_out: u64,
     /// Articles outside `[select]`: in no table but excluded.csv.
     pub excluded: Vec<Excluded>,
+    /// Contexts kept per group and topic.
+    pub contexts_per_topic: usize,
 }
 
 /// A row of `excluded.csv`.
@@ -206,7 +229,14 @@ pub struct Excluded {
 impl Counts {
     /// Folds one processed article, whose analysis is `tally` (ids of the worker's
     /// vocabulary, which becomes `self.vocabulary` when the worker finishes).
-    pub fn add(&mut self, article: Processed, tally: &ArticleTally, topics: usize) {
+    pub fn add(
+        &mut self,
+        article: Processed,
+        tally: &ArticleTally,
+        topics: usize,
+        contexts_per_topic: usize,
+    ) {
+        self.contexts_per_topic = contexts_per_topic;
         match article.provenance {
             Provenance::Analysed => {}
             Provenance::LanguageFromCache => self.language_from_cache += 1,
@@ -234,6 +264,9 @@ impl Counts {
                 .or_insert_with(|| GroupCounts::new(topics)),
         };
         group.add_tally(tally);
+        for context in article.contexts {
+            group.keep_context(context, contexts_per_topic);
+        }
         self.articles.push(article.row);
     }
 
@@ -250,6 +283,8 @@ impl Counts {
         big.from_cache += small.from_cache;
         big.language_from_cache += small.language_from_cache;
         big.left_out += small.left_out;
+        big.contexts_per_topic = big.contexts_per_topic.max(small.contexts_per_topic);
+        let keep = big.contexts_per_topic;
         // the small side's ids, in the big side's vocabulary
         let remap: Vec<u32> = small
             .vocabulary
@@ -260,7 +295,7 @@ impl Counts {
             big.groups
                 .entry(key)
                 .or_insert_with(|| GroupCounts::new(group.topic_hits.len()))
-                .merge(group, &remap);
+                .merge(group, &remap, keep);
         }
         big
     }

@@ -230,6 +230,10 @@ impl Tools {
             sketch_duplicates: settings.file.duplicates.enabled,
             left_out,
             selection: self.selection.as_ref(),
+            contexts: {
+                let c = &settings.file.compare;
+                (c.contexts_per_topic > 0).then_some((c.context_words, c.contexts_per_topic))
+            },
             ..ArticleStep::new(
                 &self.detector,
                 &self.analyzers,

@@ -57,6 +57,16 @@ pub struct Patterns<K> {
     topics: usize,
 }
 
+/// Where a topic match is in an article: part (0 title, 1 text) and the byte range from its
+/// first word to its last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HitSpan {
+    pub topic: u32,
+    pub part: u8,
+    pub start: u32,
+    pub end: u32,
+}
+
 /// The globs each token of an article matches: token `i`'s are
 /// `pool[ranges[i].0..ranges[i].1]`. Empty `ranges`: no token matches any.
 #[derive(Clone, Copy)]
@@ -387,6 +397,17 @@ impl<K: Eq + Hash + Clone> Patterns<K> {
     /// Adds the hits of each topic in `terms` (an article's term sequence, with the globs each
     /// token's surface word matches) to `hits`.
     pub fn count_hits(&self, terms: &[K], globs: TokenGlobs, hits: &mut [u32]) {
+        self.count_hits_with(terms, globs, hits, &mut |_, _, _| {});
+    }
+
+    /// [`Patterns::count_hits`], telling `on_hit(topic, first token, tokens)` of each match.
+    pub fn count_hits_with(
+        &self,
+        terms: &[K],
+        globs: TokenGlobs,
+        hits: &mut [u32],
+        on_hit: &mut dyn FnMut(usize, usize, usize),
+    ) {
         if self.by_first.is_empty() && self.by_first_glob.is_empty() {
             return;
         }
@@ -403,6 +424,7 @@ impl<K: Eq + Hash + Clone> Patterns<K> {
             if rest_matches {
                 hits[p.topic] += 1;
                 next_free[p.topic] = at + p.elements.len();
+                on_hit(p.topic, at, p.elements.len());
             }
         };
         for (at, term) in terms.iter().enumerate() {

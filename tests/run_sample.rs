@@ -788,3 +788,64 @@ fn a_bad_select_query_exits_2_naming_the_spot() {
         }
     }
 }
+
+#[test]
+fn contexts_show_the_matched_words_as_written_spread_over_articles() {
+    let tmp = tempfile::tempdir().unwrap();
+    // written for this test; the outlet is invented
+    let articles = [
+        ("a1", "The ministers discussed SYRIA and the de-escalation zones in Idlib, then Syria again, and Syria a third time."),
+        ("a2", "Talks in New York.\nSyria was on the agenda; nothing on Ukraine."),
+        ("a3", "A report on trade, with no word on the war."),
+    ];
+    let lines: Vec<String> = articles
+        .iter()
+        .map(|(id, text)| {
+            serde_json::json!({"id": id, "outlet": "Daily Test", "text": text}).to_string()
+        })
+        .collect();
+    std::fs::write(tmp.path().join("in.jsonl"), lines.join("\n")).unwrap();
+    let config = tmp.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[run]\ninputs = [\"in.jsonl\"]\ncache = false\n\
+         [compare]\ncontext_words = 3\ncontexts_per_topic = 3\n\
+         [[topics]]\nid = \"syria\"\nterms.en = [\"Syria\", \"de-escalation zone\"]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    run_into(&config, &out, &[]);
+    let rows = read_csv(&out.join("contexts.csv"));
+    let got: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["article_id"].as_str(),
+                r["left"].as_str(),
+                r["match"].as_str(),
+                r["right"].as_str(),
+            )
+        })
+        .collect();
+    // three kept for the outlet: each article's first match before any article's second,
+    // then a1's second; the words as written (case, hyphen, plural, punctuation), three
+    // words either side as the tokenizer counts them (a hyphenated compound is two), line
+    // breaks as spaces
+    assert_eq!(
+        got,
+        [
+            ("a1", "The ministers discussed", "SYRIA", "and the de"),
+            (
+                "a1",
+                "SYRIA and the",
+                "de-escalation zones",
+                "in Idlib, then"
+            ),
+            ("a2", "in New York.", "Syria", "was on the"),
+        ],
+        "{rows:?}"
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r["outlet"] == "Daily Test" && r["topic"] == "syria"));
+}

@@ -111,16 +111,17 @@ impl Analyzer {
     /// it into a value (a worker's term and surface ids) that the memo keeps; `sink` then gets
     /// that value for every counted token. Most words of a corpus repeat, so one hash lookup
     /// per token replaces the filters, the stemmer and the caller's own lookups. One memo per
-    /// language and per worker (see [`TokenMemo`]). `each_word` gets the [`word_hash`] of
-    /// every word, stopwords included (the shingles of near-duplicate detection), also from
-    /// the memo.
+    /// language and per worker (see [`TokenMemo`]). `each_word` gets every word piece (a
+    /// slice of `text`) and its [`word_hash`], stopwords included (the shingles of
+    /// near-duplicate detection, the positions of contexts), before `sink` gets the piece's
+    /// value if it counts.
     pub fn analyze_memo<V: Copy>(
         &self,
         text: &str,
         memo: &mut TokenMemo<V>,
         mut resolve: impl FnMut(&str, &str) -> V,
         mut sink: impl FnMut(V),
-        mut each_word: impl FnMut(u64),
+        mut each_word: impl FnMut(&str, u64),
     ) -> u64 {
         let mut lower = String::with_capacity(64);
         let mut words = 0;
@@ -129,7 +130,7 @@ impl Analyzer {
             // keyed by the piece as written: the rest of the chain is a function of the piece
             // alone, so a repeated piece skips lowercasing too
             if let Some(known) = memo.map.get(piece.as_bytes()) {
-                each_word(known.word);
+                each_word(piece, known.word);
                 if let Some(v) = known.value {
                     sink(v);
                 }
@@ -143,7 +144,7 @@ impl Analyzer {
             if memo.map.len() < TokenMemo::<V>::CAPACITY {
                 memo.map.insert(MemoKey::new(piece), known);
             }
-            each_word(known.word);
+            each_word(piece, known.word);
             if let Some(v) = known.value {
                 sink(v);
             }
@@ -518,7 +519,7 @@ mod tests {
                     resolved.len() - 1
                 },
                 |i| indices.push(i),
-                |h| hashes.push(h),
+                |_, h| hashes.push(h),
             );
             assert_eq!(hashes, expected_hashes);
             let with: Vec<(String, String)> =

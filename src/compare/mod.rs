@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::article::{ArticleRow, RowField};
+use crate::article::{ArticleRow, Context, RowField};
 use crate::config::{CompareSection, DuplicatesSection, GroupColumn, TopicMeasure};
 use crate::counts::{Counts, Excluded, GroupCounts, LanguageSlice, TermCount};
 use crate::duplicates;
@@ -149,6 +149,8 @@ pub struct SimilarityRow {
 
 /// Every table of a run, rows in their final order.
 pub struct Tables {
+    /// contexts.csv: (group index, context), by group, topic, article, then position.
+    pub contexts: Vec<(usize, Context)>,
     /// Articles outside `[select]`, sorted by article id, then source.
     pub excluded: Vec<Excluded>,
     /// The lexicon's topics, sorted by id: what topic indices refer to.
@@ -195,6 +197,7 @@ pub fn tables(
     let mut groups: Vec<(Vec<String>, GroupCounts)> = groups.into_iter().collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
     let topics = lexicon.topics();
+    let contexts = context_rows(&mut groups);
     let lexicon_coverage = coverage_rows(&articles, lexicon);
     let coverage_warnings = coverage_warnings(&lexicon_coverage, topics.len());
 
@@ -204,6 +207,7 @@ pub fn tables(
     let groups_table = group_rows(&groups, &articles, &duplicates, &group_of);
     let group_similarity = similarity_rows(&groups, topics.len(), &duplicates, &group_of);
     Tables {
+        contexts,
         excluded,
         topics: topics.to_vec(),
         lexicon_coverage,
@@ -222,6 +226,26 @@ pub fn tables(
         keyness: Keyness::new(groups, vocabulary, compare, group_noun(group_by)),
         rejected,
     }
+}
+
+/// Each group's kept contexts, taken out of the groups: by group, topic, then article and
+/// position in it.
+fn context_rows(groups: &mut [(Vec<String>, GroupCounts)]) -> Vec<(usize, Context)> {
+    let mut rows = Vec::new();
+    for (index, (_, g)) in groups.iter_mut().enumerate() {
+        for mut kept in std::mem::take(&mut g.contexts) {
+            kept.sort_by(|a, b| {
+                (&a.article_id, &a.source, a.part, a.start).cmp(&(
+                    &b.article_id,
+                    &b.source,
+                    b.part,
+                    b.start,
+                ))
+            });
+            rows.extend(kept.into_iter().map(|c| (index, c)));
+        }
+    }
+    rows
 }
 
 /// Per language of the articles (sorted) and topic: terms defined, articles, and articles

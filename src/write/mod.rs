@@ -23,10 +23,11 @@ use crate::error::{Error, Result};
 pub use staging::{check_replaceable, Staging};
 
 /// The output files of a run, in the order they are written.
-pub const TABLE_FILES: [&str; 13] = [
+pub const TABLE_FILES: [&str; 14] = [
     "groups.csv",
     "articles.csv",
     "article_topics.csv",
+    "contexts.csv",
     "duplicates.csv",
     "topics_by_group.csv",
     "topic_comparison.csv",
@@ -77,6 +78,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     write_groups(dir, t)?;
     write_articles(dir, t)?;
     write_article_topics(dir, t)?;
+    write_contexts(dir, t)?;
     write_duplicates(dir, t)?;
     write_topics_by_group(dir, t)?;
     write_topic_comparison(dir, t, &comparison_headers)?;
@@ -88,6 +90,32 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     write_lexicon_coverage(dir, t)?;
     write_rejected(dir, t)?;
     write_excluded(dir, t)
+}
+
+fn write_contexts(dir: &Path, t: &Tables) -> Result<()> {
+    let c = &t.contexts;
+    let keys: Vec<&[String]> = c
+        .iter()
+        .map(|(g, _)| t.groups[*g].group.as_slice())
+        .collect();
+    let mut cols = vec![text(
+        "article_id",
+        c.iter().map(|(_, x)| x.article_id.as_str()),
+    )];
+    cols.extend(group_columns(t, &keys));
+    let topic = |x: &crate::article::Context| &t.topics[x.topic as usize];
+    // grouped by language, the group column already says it
+    if !t.group_columns.contains(&"language") {
+        cols.push(text("language", c.iter().map(|(_, x)| x.language)));
+    }
+    cols.extend([
+        text("topic", c.iter().map(|(_, x)| topic(x).id.as_str())),
+        text("kind", c.iter().map(|(_, x)| topic(x).kind.as_str())),
+        text("left", c.iter().map(|(_, x)| x.left.as_str())),
+        text("match", c.iter().map(|(_, x)| x.matched.as_str())),
+        text("right", c.iter().map(|(_, x)| x.right.as_str())),
+    ]);
+    write(dir, "contexts.csv", cols)
 }
 
 fn write_excluded(dir: &Path, t: &Tables) -> Result<()> {
