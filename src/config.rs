@@ -66,6 +66,9 @@ pub const MAX_ARTICLE_BYTES: u64 = 1 << 30;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InputSection {
+    /// A crawler's field names in one line (`"news-please"`); `[input.fields]` entries that
+    /// differ from the default names still win.
+    pub preset: Option<Preset>,
     pub fields: FieldNames,
     /// Articles (or JSONL lines) larger than this are rejected, not read into memory.
     pub max_article_bytes: u64,
@@ -74,8 +77,46 @@ pub struct InputSection {
 impl Default for InputSection {
     fn default() -> Self {
         InputSection {
+            preset: None,
             fields: FieldNames::default(),
             max_article_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// Field mappings of the tools researchers collect news with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Preset {
+    /// news-please (one `.json` object per article): `maintext`, `date_publish`,
+    /// `source_domain`, `title`, `url`, `language`.
+    #[serde(rename = "news-please")]
+    NewsPlease,
+}
+
+impl Preset {
+    /// The preset's name for `field`, if it renames it.
+    fn name(self, field: Field) -> Option<&'static str> {
+        match (self, field) {
+            (Preset::NewsPlease, Field::Text) => Some("maintext"),
+            (Preset::NewsPlease, Field::Published) => Some("date_publish"),
+            (Preset::NewsPlease, Field::Outlet) => Some("source_domain"),
+            _ => None,
+        }
+    }
+}
+
+impl InputSection {
+    /// `preset`'s names for the fields `[input.fields]` left at their defaults.
+    fn apply_preset(&mut self) {
+        let Some(preset) = self.preset else {
+            return;
+        };
+        for field in Field::ALL {
+            if let Some(name) = preset.name(field) {
+                if self.fields.get(field) == field.default_name() {
+                    *self.fields.slot_mut(field) = name.to_string();
+                }
+            }
         }
     }
 }
@@ -147,6 +188,19 @@ impl FieldNames {
             Field::Title => &self.title,
             Field::Text => &self.text,
             Field::Language => &self.language,
+        }
+    }
+
+    fn slot_mut(&mut self, field: Field) -> &mut String {
+        match field {
+            Field::Id => &mut self.id,
+            Field::Outlet => &mut self.outlet,
+            Field::Country => &mut self.country,
+            Field::Published => &mut self.published,
+            Field::Url => &mut self.url,
+            Field::Title => &mut self.title,
+            Field::Text => &mut self.text,
+            Field::Language => &mut self.language,
         }
     }
 
@@ -418,6 +472,7 @@ impl Settings {
         overrides: &Overrides,
     ) -> Result<Settings> {
         let src = ConfigSource { text: source, path };
+        file.input.apply_preset();
         check_run_name(&file.run, &src)?;
         let group_by = resolve_group_by(&file.run, &src)?;
         check_languages_and_bounds(&file, &src)?;

@@ -644,6 +644,7 @@ pub fn check(settings: &Settings) -> Result<CheckReport> {
         let name = match f.format {
             Format::Txt => "txt",
             Format::Jsonl => "jsonl",
+            Format::Json => "json",
             Format::Csv => "csv",
         };
         let name = if f.gzip {

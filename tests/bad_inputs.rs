@@ -206,3 +206,122 @@ fn every_bad_record_is_listed_and_every_good_article_analysed() {
         .collect();
     assert_eq!(by_id["g1"]["source"], "dump/mixed.jsonl:1");
 }
+
+/// A news-please folder (one `.json` object per article, its own field names) reads with
+/// `preset = "news-please"`; a `.json` array reads element by element; bad elements and
+/// files are rejected with a reason, and their neighbours are still read.
+#[test]
+fn news_please_json_and_json_arrays_read_with_every_rejection_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    std::fs::create_dir_all(dump.join("np")).unwrap();
+    // written for this test: invented outlets, news-please's layout and keys
+    let np = |domain: &str, title: &str, text: &str| {
+        serde_json::json!({
+            "authors": ["A. Writer"], "date_download": "2017-09-18 06:00:00",
+            "date_modify": null, "date_publish": "2017-09-17 22:15:00",
+            "description": "", "filename": "x.json", "image_url": null, "language": "en",
+            "localpath": null, "maintext": text, "source_domain": domain,
+            "title": title, "title_page": null, "title_rss": null,
+            "url": format!("https://{domain}/world/1"),
+        })
+        .to_string()
+    };
+    std::fs::write(
+        dump.join("np/a.json"),
+        np("harbour-daily.example", "Ministers meet", "Lavrov and Tillerson met in New York on Sunday to discuss Syria and the crisis in Ukraine."),
+    )
+    .unwrap();
+    std::fs::write(
+        dump.join("np/b.json"),
+        format!("\u{feff}{}", np("coastal-times.example", "Talks in New York", "The foreign ministers of Russia and the United States talked about Syria on Sunday evening.")),
+    )
+    .unwrap();
+    std::fs::write(dump.join("np/broken.json"), "{\"maintext\": \"cut off").unwrap();
+    let element = |id: &str, text: &str| serde_json::json!({"id": id, "maintext": text, "source_domain": "array-wire.example"});
+    let array = serde_json::json!([
+        element(
+            "w1",
+            "Lavrov and Tillerson discussed Syria and North Korea in New York."
+        ),
+        "not an article",
+        element("w2", ""),
+        element(
+            "w3",
+            "Sanctions and diplomatic property were also on the agenda of the talks."
+        ),
+    ]);
+    std::fs::write(dump.join("wire.json"), array.to_string()).unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[run]\ninputs = [\"dump\"]\ncache = false\n[input]\npreset = \"news-please\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    run_into(&config, &out, &[]);
+
+    let articles = read_csv(&out.join("articles.csv"));
+    let by_id: std::collections::HashMap<&str, &std::collections::HashMap<String, String>> =
+        articles
+            .iter()
+            .map(|a| (a["article_id"].as_str(), a))
+            .collect();
+    assert_eq!(articles.len(), 4, "{articles:?}");
+    let a = by_id["dump/np/a.json"];
+    assert_eq!(a["outlet"], "harbour-daily.example");
+    assert_eq!(a["published"], "2017-09-17 22:15:00");
+    assert_eq!(a["title"], "Ministers meet");
+    assert_eq!(a["url"], "https://harbour-daily.example/world/1");
+    assert_eq!(a["language"], "en");
+    assert!(a["words"].parse::<u64>().unwrap() > 10);
+    // the byte order mark does not matter
+    assert_eq!(by_id["dump/np/b.json"]["outlet"], "coastal-times.example");
+    assert_eq!(by_id["w1"]["source"], "dump/wire.json:1");
+    assert_eq!(by_id["w3"]["source"], "dump/wire.json:4");
+
+    let rejected = read_csv(&out.join("rejected.csv"));
+    let reasons: Vec<(&str, &str, &str)> = rejected
+        .iter()
+        .map(|r| (r["file"].as_str(), r["line"].as_str(), r["reason"].as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons.contains(&("dump/wire.json", "2", "array element is not a JSON object")));
+    assert!(reasons
+        .iter()
+        .any(|r| r.0 == "dump/wire.json" && r.1 == "3" && r.2.contains("text")));
+    assert!(reasons
+        .iter()
+        .any(|r| r.0 == "dump/np/broken.json" && r.2.starts_with("malformed JSON")));
+}
+
+/// An element over `max_article_bytes` in a `.json` array is cut off as it is read (memory
+/// follows one article): it is rejected, the elements before it are kept.
+#[test]
+fn an_oversized_json_element_is_rejected_without_reading_it_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    std::fs::create_dir_all(&dump).unwrap();
+    let ok = serde_json::json!({"id": "k1", "outlet": "o", "text": "Lavrov and Tillerson met in New York to discuss Syria."});
+    let huge = serde_json::json!({"id": "k2", "outlet": "o", "text": "word ".repeat(100_000)});
+    std::fs::write(
+        dump.join("big.json"),
+        serde_json::json!([ok, huge, ok]).to_string(),
+    )
+    .unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[run]\ninputs = [\"dump\"]\ncache = false\n[input]\nmax_article_bytes = 4096\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    run_into(&config, &out, &[]);
+    let articles = read_csv(&out.join("articles.csv"));
+    assert_eq!(articles.len(), 1);
+    assert_eq!(articles[0]["article_id"], "k1");
+    let rejected = read_csv(&out.join("rejected.csv"));
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0]["line"], "2");
+    assert!(rejected[0]["reason"].starts_with("article over size limit (more than 4096 bytes)"));
+}

@@ -208,18 +208,20 @@ fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
     bytes
 }
 
-const NAMES: [&str; 6] = [
+const NAMES: [&str; 8] = [
     "a.jsonl",
     "a.csv",
     "a.txt",
     "a.jsonl.gz",
     "a.csv.gz",
     "a.txt.gz",
+    "a.json",
+    "a.json.gz",
 ];
 
 proptest! {
     #[test]
-    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..3000), which in 0usize..6) {
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..3000), which in 0usize..NAMES.len()) {
         let dir = tempfile::tempdir().unwrap();
         ingest_and_analyse(dir.path(), NAMES[which], &bytes);
     }
@@ -228,17 +230,22 @@ proptest! {
     fn mutated_real_articles_never_panic(
         picks in prop::collection::vec(0usize..64, 1..4),
         mutations in prop::collection::vec(mutation(), 0..6),
-        which in 0usize..6,
+        which in 0usize..NAMES.len(),
     ) {
         let lines = real_lines();
         let mut file = String::new();
         let csv = NAMES[which].contains(".csv");
+        let array = NAMES[which].contains(".json") && !NAMES[which].contains(".jsonl");
         if csv {
             file.push_str("id,outlet,title,text\n");
         }
-        for p in &picks {
+        for (i, p) in picks.iter().enumerate() {
             let line = &lines[p % lines.len()];
-            if csv {
+            if array {
+                // a .json array of the same articles
+                file.push_str(if i == 0 { "[" } else { "," });
+                file.push_str(line);
+            } else if csv {
                 let v: serde_json::Value = serde_json::from_str(line).unwrap();
                 let text = v["text"].as_str().unwrap().replace('"', "\"\"");
                 file.push_str(&format!("{},o,t,\"{}\"\n", v["id"].as_str().unwrap(), text));
@@ -246,6 +253,9 @@ proptest! {
                 file.push_str(line);
                 file.push('\n');
             }
+        }
+        if array {
+            file.push(']');
         }
         let dir = tempfile::tempdir().unwrap();
         ingest_and_analyse(dir.path(), NAMES[which], &apply(file.into_bytes(), &mutations));

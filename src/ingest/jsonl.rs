@@ -127,8 +127,8 @@ fn parse_object(text: &str, names: &FieldNames) -> Result<FieldValues, serde_jso
     Ok(values)
 }
 
-struct MappedObject<'f> {
-    names: &'f FieldNames,
+pub(super) struct MappedObject<'f> {
+    pub(super) names: &'f FieldNames,
 }
 
 impl<'de> DeserializeSeed<'de> for MappedObject<'_> {

@@ -2,13 +2,15 @@
 //!
 //! [`discover`] walks the inputs (recursively, sorted, symlink loops and hidden files
 //! skipped) and picks each file's format by extension: `.txt` (one article), `.jsonl` /
-//! `.ndjson` (one article a line), `.csv` (header row), each optionally gzipped (`.gz`).
+//! `.ndjson` (one article a line), `.json` (one article object, or an array of them), `.csv`
+//! (header row), each optionally gzipped (`.gz`).
 //! [`read_file`] streams one file and emits a [`Record`] per article: either a
 //! [`RawArticle`] or a [`Rejection`] that says where (file, line) and why. One bad record
 //! never costs its neighbours; a read error (e.g. a truncated gzip) ends that file with a
 //! rejection. A file's SHA-256 is computed while it is read, for the manifest.
 
 mod csv_table;
+mod json;
 mod jsonl;
 mod sources;
 mod text_file;
@@ -142,6 +144,8 @@ impl RawArticle {
 pub enum Format {
     Txt,
     Jsonl,
+    /// One article object per file, or an array of them (news-please writes the former).
+    Json,
     Csv,
 }
 
@@ -297,7 +301,7 @@ impl Walk {
             None => self.rejected.push(Rejection::file(
                 &display,
                 None,
-                "unsupported extension (expected .txt, .jsonl, .ndjson or .csv, optionally .gz)",
+                "unsupported extension (expected .txt, .jsonl, .ndjson, .json or .csv, optionally .gz)",
             )),
         }
     }
@@ -313,6 +317,7 @@ fn format_of(path: &Path) -> Option<(Format, bool)> {
     let format = match ext {
         "txt" => Format::Txt,
         "jsonl" | "ndjson" => Format::Jsonl,
+        "json" => Format::Json,
         "csv" => Format::Csv,
         _ => return None,
     };
@@ -486,6 +491,7 @@ fn parse(
     match file.format {
         Format::Txt => text_file::read(file, opts, reader, emit),
         Format::Jsonl => jsonl::read(file, opts, reader, emit),
+        Format::Json => json::read(file, opts, reader, emit),
         Format::Csv => csv_table::read(file, opts, reader, emit),
     }
 }
