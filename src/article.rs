@@ -801,7 +801,14 @@ impl ArticleRow {
                 GroupColumn::Outlet => self.get(RowField::Outlet).to_string(),
                 GroupColumn::Language => self.language.to_string(),
                 GroupColumn::Country => self.get(RowField::Country).to_string(),
-                GroupColumn::Published => published_day(self.get(RowField::Published)).to_string(),
+                GroupColumn::Published(zone) => {
+                    // the day at the run's zone; a date newsprism cannot read stays as written
+                    let written = self.get(RowField::Published);
+                    match crate::dates::read(written) {
+                        Some(date) => date.day(*zone).to_string(),
+                        None => written.to_string(),
+                    }
+                }
             })
             .collect()
     }

@@ -42,6 +42,9 @@ pub struct RunSection {
     /// Keep each article's analysis in the output folder (`cache/`) so that the next run
     /// analyses only new or changed articles.
     pub cache: bool,
+    /// Where a day starts, for grouping by `published` and `[select]` dates: `UTC` or a fixed
+    /// offset (`+03:00`).
+    pub day_zone: String,
 }
 
 impl Default for RunSection {
@@ -53,6 +56,7 @@ impl Default for RunSection {
             group_by: vec!["outlet".into()],
             output: PathBuf::from("output"),
             cache: true,
+            day_zone: "UTC".into(),
         }
     }
 }
@@ -407,7 +411,8 @@ pub enum GroupColumn {
     Outlet,
     Language,
     Country,
-    Published,
+    /// The day of publication, at `[run] day_zone`.
+    Published(chrono::FixedOffset),
 }
 
 impl GroupColumn {
@@ -415,7 +420,7 @@ impl GroupColumn {
         GroupColumn::Outlet,
         GroupColumn::Language,
         GroupColumn::Country,
-        GroupColumn::Published,
+        GroupColumn::Published(UTC),
     ];
 
     pub fn name(self) -> &'static str {
@@ -423,10 +428,15 @@ impl GroupColumn {
             GroupColumn::Outlet => "outlet",
             GroupColumn::Language => "language",
             GroupColumn::Country => "country",
-            GroupColumn::Published => "published",
+            GroupColumn::Published(_) => "published",
         }
     }
 }
+
+const UTC: chrono::FixedOffset = match chrono::FixedOffset::east_opt(0) {
+    Some(utc) => utc,
+    None => panic!("0 is a valid offset"),
+};
 
 /// Command-line values that replace the config's.
 #[derive(Debug, Clone, Default)]
@@ -474,6 +484,7 @@ impl Settings {
         let src = ConfigSource { text: source, path };
         file.input.apply_preset();
         check_run_name(&file.run, &src)?;
+        day_zone(&file.run, &src)?;
         let group_by = resolve_group_by(&file.run, &src)?;
         check_languages_and_bounds(&file, &src)?;
         check_topics(&mut file.topics, &src)?;
@@ -533,6 +544,19 @@ fn check_run_name(run: &RunSection, src: &ConfigSource) -> Result<()> {
     Ok(())
 }
 
+/// `[run] day_zone`: the offset at which an instant falls on a day.
+fn day_zone(run: &RunSection, src: &ConfigSource) -> Result<chrono::FixedOffset> {
+    crate::dates::zone(&run.day_zone).ok_or_else(|| {
+        src.at(
+            "day_zone",
+            format!(
+                "[run] day_zone = {:?}: expected \"UTC\" or an offset such as \"+03:00\"",
+                run.day_zone
+            ),
+        )
+    })
+}
+
 fn resolve_group_by(run: &RunSection, src: &ConfigSource) -> Result<Vec<GroupColumn>> {
     let mut group_by = Vec::new();
     for col in &run.group_by {
@@ -546,10 +570,16 @@ fn resolve_group_by(run: &RunSection, src: &ConfigSource) -> Result<Vec<GroupCol
                 ),
             ));
         };
-        if group_by.contains(g) {
+        if group_by
+            .iter()
+            .any(|have: &GroupColumn| have.name() == g.name())
+        {
             return Err(src.at("group_by", format!("[run] group_by lists {col:?} twice")));
         }
-        group_by.push(*g);
+        group_by.push(match g {
+            GroupColumn::Published(_) => GroupColumn::Published(day_zone(run, src)?),
+            other => *other,
+        });
     }
     if group_by.is_empty() {
         return Err(src.at(

@@ -19,6 +19,7 @@ pub mod compare;
 pub mod config;
 pub mod count;
 pub mod counts;
+pub mod dates;
 pub mod duplicates;
 pub mod error;
 pub mod ingest;

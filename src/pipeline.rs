@@ -257,7 +257,9 @@ impl Tools {
             Some(path) => Sources::load(path)?,
             None => Sources::default(),
         };
-        let selection = Selection::new(&cfg.select, lexicon.topics());
+        let zone = crate::dates::zone(&cfg.run.day_zone)
+            .ok_or_else(|| Error::config(format!("[run] day_zone = {:?}", cfg.run.day_zone)))?;
+        let selection = Selection::new(&cfg.select, lexicon.topics(), zone);
         Ok(Tools {
             analyzers,
             lexicon,
@@ -364,7 +366,7 @@ fn find_copies(
                             sketch: duplicates::sketch(words, language),
                             source: a.source,
                             id: a.id,
-                            published: a.published,
+                            published: crate::dates::order_key(&a.published),
                             language,
                         })
                     }

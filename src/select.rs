@@ -8,7 +8,6 @@
 //! analysed (so the cache keeps them) but left out of every table, and listed with the first
 //! condition they fail in `excluded.csv`.
 
-use crate::article::published_day;
 use crate::config::SelectSection;
 use crate::topics::Topic;
 
@@ -228,6 +227,8 @@ impl Query<usize> {
 /// A run's selection, its query resolved to topic indices.
 #[derive(Debug)]
 pub struct Selection {
+    /// Where a day starts (`[run] day_zone`).
+    zone: chrono::FixedOffset,
     from: Option<String>,
     to: Option<String>,
     languages: Vec<String>,
@@ -237,7 +238,11 @@ pub struct Selection {
 impl Selection {
     /// The selection of a `[select]` section already checked by the config (valid dates and
     /// query, known ids); `None` when it selects everything.
-    pub fn new(section: &SelectSection, topics: &[Topic]) -> Option<Selection> {
+    pub fn new(
+        section: &SelectSection,
+        topics: &[Topic],
+        zone: chrono::FixedOffset,
+    ) -> Option<Selection> {
         let query = section.query.as_ref().and_then(|text| {
             let parsed = parse(text).ok()?;
             let mut index = |(id, _): (String, usize)| {
@@ -246,6 +251,7 @@ impl Selection {
             Some((text.clone(), parsed.map(&mut index)))
         });
         let selection = Selection {
+            zone,
             from: section.published_from.clone(),
             to: section.published_to.clone(),
             languages: section.languages.clone(),
@@ -266,10 +272,15 @@ impl Selection {
         mentions: &dyn Fn(usize) -> bool,
     ) -> Option<String> {
         if self.from.is_some() || self.to.is_some() {
-            let day = published_day(published);
-            if day.is_empty() {
-                return Some("no published date ([select] has a date range)".into());
-            }
+            let Some(date) = crate::dates::read(published) else {
+                return Some(if published.trim().is_empty() {
+                    "no published date ([select] has a date range)".into()
+                } else {
+                    format!("unreadable published date {published:?} ([select] has a date range)")
+                });
+            };
+            let day = date.day(self.zone).to_string();
+            let day = day.as_str();
             if let Some(from) = self.from.as_deref().filter(|from| day < *from) {
                 return Some(format!("published {day}, before published_from {from}"));
             }

@@ -325,3 +325,75 @@ fn an_oversized_json_element_is_rejected_without_reading_it_whole() {
     assert_eq!(rejected[0]["line"], "2");
     assert!(rejected[0]["reason"].starts_with("article over size limit (more than 4096 bytes)"));
 }
+
+/// Dates as feeds write them fall on one day; what cannot be read is said once, never guessed.
+#[test]
+fn dates_in_every_form_group_by_their_day_and_unreadable_ones_are_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    std::fs::create_dir_all(&dump).unwrap();
+    let dates = [
+        ("d1", "2017-09-18 08:12:00"),
+        ("d2", "2017-09-18T08:12:00+03:00"),
+        ("d3", "Mon, 18 Sep 2017 08:12:00 +0000"),
+        ("d4", "18.09.2017"),
+        ("d5", "September 18, 2017"),
+        ("d6", "18 сентября 2017"),
+        ("d7", "yesterday"),
+        // 02:00 UTC on the 18th is still the 17th in New York
+        ("d8", "2017-09-18T02:00:00Z"),
+    ];
+    let lines: Vec<String> = dates
+        .iter()
+        .map(|(id, published)| {
+            serde_json::json!({"id": id, "outlet": "o", "published": published,
+                "text": "Lavrov and Tillerson met in New York to discuss Syria."})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(dump.join("a.jsonl"), lines.join("\n")).unwrap();
+    for (zone, d8_day) in [("UTC", "2017-09-18"), ("-04:00", "2017-09-17")] {
+        let config = tmp.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!("[run]\ninputs = [\"dump\"]\ncache = false\ngroup_by = [\"published\"]\nday_zone = \"{zone}\"\n"),
+        )
+        .unwrap();
+        let out = tmp.path().join(format!("out{}", zone.len()));
+        let run = run_into(&config, &out, &[]);
+        let groups: std::collections::HashMap<String, String> = read_csv(&out.join("groups.csv"))
+            .into_iter()
+            .map(|g| (g["published"].clone(), g["articles"].clone()))
+            .collect();
+        let on_18 = if d8_day == "2017-09-18" { "7" } else { "6" };
+        let mut expected: std::collections::HashMap<String, String> = [
+            ("2017-09-18".to_string(), on_18.to_string()),
+            ("yesterday".to_string(), "1".to_string()),
+        ]
+        .into();
+        if d8_day == "2017-09-17" {
+            expected.insert("2017-09-17".into(), "1".into());
+        }
+        assert_eq!(groups, expected, "{zone}");
+        let utc: std::collections::HashMap<String, String> = read_csv(&out.join("articles.csv"))
+            .into_iter()
+            .map(|a| (a["article_id"].clone(), a["published_utc"].clone()))
+            .collect();
+        assert_eq!(utc["d1"], "2017-09-18T08:12:00Z");
+        assert_eq!(utc["d2"], "2017-09-18T05:12:00Z");
+        assert_eq!(utc["d3"], "2017-09-18T08:12:00Z");
+        assert_eq!(utc["d4"], "2017-09-18");
+        assert_eq!(utc["d6"], "2017-09-18");
+        assert_eq!(utc["d7"], "");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(
+            stderr
+                .matches(
+                    "published: 1 article with a date newsprism cannot read (e.g. \"yesterday\")"
+                )
+                .count(),
+            1,
+            "{stderr}"
+        );
+    }
+}

@@ -199,7 +199,8 @@ pub fn tables(
     let topics = lexicon.topics();
     let contexts = context_rows(&mut groups);
     let lexicon_coverage = coverage_rows(&articles, lexicon);
-    let coverage_warnings = coverage_warnings(&lexicon_coverage, topics.len());
+    let mut coverage_warnings = coverage_warnings(&lexicon_coverage, topics.len());
+    coverage_warnings.extend(unreadable_dates(&articles));
 
     let (topics_by_group, topic_comparison) = topic_rows(&groups, topics, compare.topic_measure);
     let (copy_of, duplicates) = duplicate_rows(&articles, duplicates);
@@ -280,6 +281,31 @@ fn coverage_rows(articles: &[ArticleRow], lexicon: &Lexicon) -> Vec<CoverageRow>
         .collect()
 }
 
+/// One warning for the published dates newsprism cannot read, with up to three of them: their
+/// `published_utc` is empty and they group under the text as written, never a guess.
+fn unreadable_dates(articles: &[ArticleRow]) -> Option<String> {
+    let unreadable: Vec<&str> = articles
+        .iter()
+        .map(|a| a.get(RowField::Published))
+        .filter(|p| !p.trim().is_empty() && crate::dates::read(p).is_none())
+        .collect();
+    if unreadable.is_empty() {
+        return None;
+    }
+    let examples: std::collections::BTreeSet<&str> = unreadable.iter().copied().collect();
+    let examples: Vec<String> = examples
+        .into_iter()
+        .take(3)
+        .map(|e| format!("{e:?}"))
+        .collect();
+    Some(format!(
+        "published: {} article{} with a date newsprism cannot read (e.g. {}); published_utc is empty for them, and they group under the date as written",
+        unreadable.len(),
+        if unreadable.len() == 1 { "" } else { "s" },
+        examples.join(", ")
+    ))
+}
+
 /// One warning per language with topics it has no terms for: those topics' counts in its
 /// articles are 0 by construction, not because the press left them out.
 fn coverage_warnings(rows: &[CoverageRow], topics: usize) -> Vec<String> {
@@ -309,11 +335,17 @@ fn duplicate_rows(
     if !settings.enabled {
         return (vec![None; articles.len()], Vec::new());
     }
+    // publication order by the dates read, whatever form each feed wrote them in
+    let order: Vec<String> = articles
+        .iter()
+        .map(|a| crate::dates::order_key(a.get(RowField::Published)))
+        .collect();
     let candidates: Vec<duplicates::Candidate> = articles
         .iter()
-        .map(|a| duplicates::Candidate {
+        .zip(&order)
+        .map(|(a, published)| duplicates::Candidate {
             language: a.language,
-            published: a.get(RowField::Published),
+            published,
             id: a.id(),
             source: a.source(),
             sketch: &a.sketch,

@@ -195,6 +195,14 @@ fn write_articles(dir: &Path, t: &Tables) -> Result<()> {
             text("outlet", a.iter().map(|r| r.get(RowField::Outlet))),
             text("country", a.iter().map(|r| r.get(RowField::Country))),
             text("published", a.iter().map(|r| r.get(RowField::Published))),
+            text(
+                "published_utc",
+                a.iter().map(|r| {
+                    crate::dates::read(r.get(RowField::Published))
+                        .map(crate::dates::Published::iso)
+                        .unwrap_or_default()
+                }),
+            ),
             text("url", a.iter().map(|r| r.get(RowField::Url))),
             text("title", a.iter().map(|r| r.get(RowField::Title))),
             text("language", a.iter().map(|r| r.language)),
