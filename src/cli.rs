@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
     name = "newsprism",
     version,
     about = "Compare how news outlets in many languages cover the same event",
-    long_about = "Reads articles (txt, jsonl, csv, optionally gzipped), detects each one's language, \
+    long_about = "Reads articles (txt, jsonl, json, csv, optionally gzipped), detects each one's language, \
                   counts topics, actors and terms per outlet, and writes comparison tables as CSV.\n\
                   Exit codes: 0 success, 2 usage or config error, 1 any other failure."
 )]
@@ -37,6 +37,16 @@ pub enum Command {
         /// No progress bar and no summary.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Write the articles of PATH… exactly as newsprism reads them (every field, the text
+    /// included, and `source`), one JSON object a line on stdout; rejections on stderr.
+    Extract {
+        /// Files or folders to read.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// A config whose [input] (field mapping, preset, size limit) applies.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
     },
     /// Validate the config, the topic terms and the inputs without analysing anything.
     Check {

@@ -50,7 +50,30 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
             },
         ),
         Command::Check { config } => check(&config),
+        Command::Extract { paths, config } => extract(&paths, config.as_deref()),
     }
+}
+
+/// `newsprism extract`: the articles as read, as JSONL on stdout.
+fn extract(paths: &[std::path::PathBuf], config: Option<&std::path::Path>) -> Result<(), Error> {
+    let file = match config {
+        Some(path) => Settings::load(path, &Overrides::default())?.file,
+        None => newsprism::config::ConfigFile::default(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let report = pipeline::extract(&file, paths, &mut out)?;
+    std::io::Write::flush(&mut out).ok();
+    for r in &report.rejected {
+        let at = r.line.map_or(String::new(), |l| format!(":{l}"));
+        eprintln!("newsprism: rejected {}{at}: {}", r.file, r.reason);
+    }
+    eprintln!(
+        "newsprism: {} articles extracted, {} rejected",
+        report.articles,
+        report.rejected.len()
+    );
+    Ok(())
 }
 
 /// Runs the pipeline and prints a one-paragraph summary (unless quiet). Articles that cannot

@@ -849,3 +849,57 @@ fn contexts_show_the_matched_words_as_written_spread_over_articles() {
         .iter()
         .all(|r| r["outlet"] == "Daily Test" && r["topic"] == "syria"));
 }
+
+#[test]
+fn extract_writes_every_article_as_read() {
+    let data = repo().join("data/articles");
+    let out = run_ok(&["extract", data.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 37);
+    let keys: Vec<&str> = lines[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for key in [
+        "id",
+        "outlet",
+        "country",
+        "published",
+        "url",
+        "title",
+        "text",
+        "language",
+        "source",
+    ] {
+        assert!(keys.contains(&key), "{key} missing: {keys:?}");
+    }
+    // a .txt article with a header, every field as the run reads it
+    let veilleur = lines.iter().find(|l| l["id"] == "lv-0917").unwrap();
+    assert_eq!(veilleur["outlet"], "le-veilleur");
+    assert_eq!(veilleur["published"], "2017-09-17");
+    assert_eq!(
+        veilleur["source"],
+        "articles/le-veilleur/2017-09-17-rencontre.txt"
+    );
+    assert!(veilleur["text"].as_str().unwrap().len() > 200);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("37 articles extracted, 0 rejected"));
+
+    // a rejection is said on stderr, with the file and line; the run still exits 0
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("x.jsonl"),
+        "{\"id\": \"a\", \"text\": \"ok\"}\nnot json\n",
+    )
+    .unwrap();
+    let out = run_ok(&["extract", tmp.path().join("x.jsonl").to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("x.jsonl:2: malformed JSON line"));
+    // no path is a usage error
+    assert_eq!(newsprism(&["extract"]).status.code(), Some(2));
+}
