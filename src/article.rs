@@ -726,26 +726,31 @@ pub enum RowField {
     Outlet,
     Country,
     Published,
+    /// `published` as read (ISO 8601, see `dates`), empty when unreadable: read once here,
+    /// in the parallel stage, for the tables, the groups and publication order.
+    PublishedUtc,
     Url,
     Title,
     DeclaredLanguage,
 }
 
 impl RowField {
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
     pub const ALL: [RowField; RowField::COUNT] = [
         RowField::Id,
         RowField::Source,
         RowField::Outlet,
         RowField::Country,
         RowField::Published,
+        RowField::PublishedUtc,
         RowField::Url,
         RowField::Title,
         RowField::DeclaredLanguage,
     ];
 
-    fn of(self, raw: &RawArticle) -> &str {
+    fn of<'a>(self, raw: &'a RawArticle, published_utc: &'a str) -> &'a str {
         match self {
+            RowField::PublishedUtc => published_utc,
             RowField::Id => &raw.id,
             RowField::Source => &raw.source,
             RowField::Outlet => &raw.outlet,
@@ -760,7 +765,10 @@ impl RowField {
 
 impl ArticleRow {
     pub fn new(raw: &RawArticle, tally: &ArticleTally) -> ArticleRow {
-        let parts = RowField::ALL.map(|f| f.of(raw));
+        let published_utc = crate::dates::read(&raw.published)
+            .map(crate::dates::Published::iso)
+            .unwrap_or_default();
+        let parts = RowField::ALL.map(|f| f.of(raw, &published_utc));
         let mut fields = String::with_capacity(parts.iter().map(|p| p.len()).sum());
         let mut ends = [0u32; RowField::COUNT];
         for (end, part) in ends.iter_mut().zip(parts) {
@@ -803,10 +811,9 @@ impl ArticleRow {
                 GroupColumn::Country => self.get(RowField::Country).to_string(),
                 GroupColumn::Published(zone) => {
                     // the day at the run's zone; a date newsprism cannot read stays as written
-                    let written = self.get(RowField::Published);
-                    match crate::dates::read(written) {
+                    match crate::dates::read(self.get(RowField::PublishedUtc)) {
                         Some(date) => date.day(*zone).to_string(),
-                        None => written.to_string(),
+                        None => self.get(RowField::Published).to_string(),
                     }
                 }
             })

@@ -286,8 +286,9 @@ fn coverage_rows(articles: &[ArticleRow], lexicon: &Lexicon) -> Vec<CoverageRow>
 fn unreadable_dates(articles: &[ArticleRow]) -> Option<String> {
     let unreadable: Vec<&str> = articles
         .iter()
+        .filter(|a| a.get(RowField::PublishedUtc).is_empty())
         .map(|a| a.get(RowField::Published))
-        .filter(|p| !p.trim().is_empty() && crate::dates::read(p).is_none())
+        .filter(|p| !p.trim().is_empty())
         .collect();
     if unreadable.is_empty() {
         return None;
@@ -335,17 +336,16 @@ fn duplicate_rows(
     if !settings.enabled {
         return (vec![None; articles.len()], Vec::new());
     }
-    // publication order by the dates read, whatever form each feed wrote them in
-    let order: Vec<String> = articles
-        .iter()
-        .map(|a| crate::dates::order_key(a.get(RowField::Published)))
-        .collect();
     let candidates: Vec<duplicates::Candidate> = articles
         .iter()
-        .zip(&order)
-        .map(|(a, published)| duplicates::Candidate {
+        .map(|a| duplicates::Candidate {
             language: a.language,
-            published,
+            // publication order by the date read, whatever form each feed wrote it in (as
+            // `dates::order_key` does for the first pass of `count = "first"`)
+            published: match a.get(RowField::PublishedUtc) {
+                "" => a.get(RowField::Published),
+                utc => utc,
+            },
             id: a.id(),
             source: a.source(),
             sketch: &a.sketch,

@@ -197,11 +197,7 @@ fn write_articles(dir: &Path, t: &Tables) -> Result<()> {
             text("published", a.iter().map(|r| r.get(RowField::Published))),
             text(
                 "published_utc",
-                a.iter().map(|r| {
-                    crate::dates::read(r.get(RowField::Published))
-                        .map(crate::dates::Published::iso)
-                        .unwrap_or_default()
-                }),
+                a.iter().map(|r| r.get(RowField::PublishedUtc)),
             ),
             text("url", a.iter().map(|r| r.get(RowField::Url))),
             text("title", a.iter().map(|r| r.get(RowField::Title))),
