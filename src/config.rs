@@ -73,6 +73,9 @@ pub struct InputSection {
     /// A crawler's field names in one line (`"news-please"`); `[input.fields]` entries that
     /// differ from the default names still win.
     pub preset: Option<Preset>,
+    /// Presets for the files under some paths (relative to the config file), so one run
+    /// reads a news-please folder beside files with the default names.
+    pub presets: BTreeMap<String, Preset>,
     pub fields: FieldNames,
     /// Articles (or JSONL lines) larger than this are rejected, not read into memory.
     pub max_article_bytes: u64,
@@ -82,6 +85,7 @@ impl Default for InputSection {
     fn default() -> Self {
         InputSection {
             preset: None,
+            presets: BTreeMap::new(),
             fields: FieldNames::default(),
             max_article_bytes: 10 * 1024 * 1024,
         }
@@ -112,16 +116,24 @@ impl Preset {
 impl InputSection {
     /// `preset`'s names for the fields `[input.fields]` left at their defaults.
     fn apply_preset(&mut self) {
-        let Some(preset) = self.preset else {
-            return;
-        };
+        if let Some(preset) = self.preset {
+            self.fields = preset.applied_to(&self.fields);
+        }
+    }
+}
+
+impl Preset {
+    /// `fields` with the preset's names for those left at their defaults.
+    fn applied_to(self, fields: &FieldNames) -> FieldNames {
+        let mut fields = fields.clone();
         for field in Field::ALL {
-            if let Some(name) = preset.name(field) {
-                if self.fields.get(field) == field.default_name() {
-                    *self.fields.slot_mut(field) = name.to_string();
+            if let Some(name) = self.name(field) {
+                if fields.get(field) == field.default_name() {
+                    *fields.slot_mut(field) = name.to_string();
                 }
             }
         }
+        fields
     }
 }
 
@@ -456,6 +468,8 @@ pub struct Settings {
     pub group_by: Vec<GroupColumn>,
     /// The run's own output folder (`<output>/<name>` unless `--output` names it).
     pub output_dir: PathBuf,
+    /// `[input.presets]`: field names for the files under each path (canonical).
+    pub fields_by_path: Vec<(PathBuf, FieldNames)>,
 }
 
 impl Settings {
@@ -490,6 +504,7 @@ impl Settings {
         check_topics(&mut file.topics, &src)?;
         check_select(&file, &src)?;
         let (inputs, sources, output_dir) = resolve_paths(&mut file, &src, base, overrides)?;
+        let fields_by_path = resolve_presets(&file.input, &src, base)?;
         Ok(Settings {
             file,
             config_path: Some(path.to_path_buf()),
@@ -497,6 +512,7 @@ impl Settings {
             sources,
             group_by,
             output_dir,
+            fields_by_path,
         })
     }
 }
@@ -744,6 +760,26 @@ fn check_topics(topics: &mut [TopicSpec], src: &ConfigSource) -> Result<()> {
 
 /// Inputs, sources and the output folder, relative paths resolved against the config's
 /// folder (command-line paths are taken as given) and checked to exist.
+/// `[input.presets]`, each path resolved against the config's folder and checked to exist.
+fn resolve_presets(
+    input: &InputSection,
+    src: &ConfigSource,
+    base: &Path,
+) -> Result<Vec<(PathBuf, FieldNames)>> {
+    let mut out = Vec::new();
+    for (path, preset) in &input.presets {
+        let full = base.join(path);
+        let canonical = full.canonicalize().map_err(|e| {
+            src.at(
+                path,
+                format!("[input.presets] \"{path}\": {} ({e})", full.display()),
+            )
+        })?;
+        out.push((canonical, preset.applied_to(&input.fields)));
+    }
+    Ok(out)
+}
+
 fn resolve_paths(
     file: &mut ConfigFile,
     src: &ConfigSource,

@@ -36,9 +36,10 @@ impl<'w> Worker<'w> {
     }
 
     fn fold(&mut self, step: &ArticleStep, record: Record) {
-        let raw = match record {
-            Record::Rejected(r) => return self.counts.rejected.push(r),
+        let raw = match record.resolve() {
             Record::Article(raw) => raw,
+            Record::Rejected(r) => return self.counts.rejected.push(r),
+            Record::Page(_) | Record::Skipped(_) => return,
         };
         let article = step.process(raw, &mut self.scratch);
         if let (Some(out), Some(key)) = (self.cache_out, &article.cache_key) {

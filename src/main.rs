@@ -56,13 +56,16 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
 
 /// `newsprism extract`: the articles as read, as JSONL on stdout.
 fn extract(paths: &[std::path::PathBuf], config: Option<&std::path::Path>) -> Result<(), Error> {
-    let file = match config {
-        Some(path) => Settings::load(path, &Overrides::default())?.file,
-        None => newsprism::config::ConfigFile::default(),
+    let (file, fields_by_path) = match config {
+        Some(path) => {
+            let settings = Settings::load(path, &Overrides::default())?;
+            (settings.file, settings.fields_by_path)
+        }
+        None => (newsprism::config::ConfigFile::default(), Vec::new()),
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let report = pipeline::extract(&file, paths, &mut out)?;
+    let report = pipeline::extract(&file, &fields_by_path, paths, &mut out)?;
     std::io::Write::flush(&mut out).ok();
     for r in &report.rejected {
         let at = r.line.map_or(String::new(), |l| format!(":{l}"));

@@ -111,12 +111,13 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let ingest_options = IngestOptions {
         fields: &cfg.input.fields,
         max_article_bytes: cfg.input.max_article_bytes,
+        fields_by_path: &settings.fields_by_path,
     };
     let left_out = (cfg.duplicates.enabled && cfg.duplicates.count == CountCopies::First)
         .then(|| find_copies(&tools, &files, &ingest_options, &pool, &cfg.duplicates));
 
     let step = tools.step(settings, &cache, left_out.as_ref());
-    let (mut counts, reports) = analyse_inputs(
+    let (mut counts, mut reports) = analyse_inputs(
         &step,
         cache.writer.as_ref(),
         &files,
@@ -124,6 +125,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         &pool,
         options.quiet,
     )?;
+    ingest::settle_reports(&mut reports, &counts.rejected);
     let analysed_after = started.elapsed().as_secs_f64();
     let mut warnings = cache.warnings.clone();
     warnings.sort();
@@ -358,7 +360,7 @@ fn find_copies(
         let sketched: Vec<Seen> = pool.install(|| {
             batch
                 .into_par_iter()
-                .map_init(Vec::new, |words, record| match record {
+                .map_init(Vec::new, |words, record| match record.resolve() {
                     Record::Article(a) => {
                         let language = tools.detector.detect(&a.title, &a.text).code;
                         tools.analyzers.get(language).word_hashes(&a.text, words);
@@ -370,7 +372,7 @@ fn find_copies(
                             language,
                         })
                     }
-                    Record::Rejected(_) => None,
+                    _ => None,
                 })
                 .flatten()
                 .collect()
@@ -638,6 +640,7 @@ pub struct ExtractReport {
 /// `config`), one JSON object a line, to `out`; rejections come back in the report.
 pub fn extract(
     config: &ConfigFile,
+    fields_by_path: &[(PathBuf, crate::config::FieldNames)],
     paths: &[PathBuf],
     out: &mut dyn std::io::Write,
 ) -> Result<ExtractReport> {
@@ -645,11 +648,14 @@ pub fn extract(
     let options = IngestOptions {
         fields: &config.input.fields,
         max_article_bytes: config.input.max_article_bytes,
+        fields_by_path,
     };
     let mut articles = 0;
     let mut failure = None;
     let bytes_read = AtomicU64::new(0);
     ingest::read_all(&files, &options, &bytes_read, &mut |batch| {
+        // pages are extracted in parallel, in the batch's order
+        let batch: Vec<Record> = batch.into_par_iter().map(Record::resolve).collect();
         for record in batch {
             match record {
                 Record::Article(a) => {
@@ -673,6 +679,7 @@ pub fn extract(
                     }
                 }
                 Record::Rejected(r) => rejected.push(r),
+                Record::Page(_) | Record::Skipped(_) => {}
             }
         }
     });
@@ -719,6 +726,8 @@ pub fn check(settings: &Settings) -> Result<CheckReport> {
             Format::Jsonl => "jsonl",
             Format::Json => "json",
             Format::Csv => "csv",
+            Format::Html => "html",
+            Format::Warc => "warc",
         };
         let name = if f.gzip {
             format!("{name}.gz")

@@ -87,6 +87,7 @@ fn ingest_and_analyse(dir: &Path, name: &str, bytes: &[u8]) {
     let opts = IngestOptions {
         fields: &names,
         max_article_bytes: 4096,
+        fields_by_path: &[],
     };
     let mut records = Vec::new();
     let reports = ingest::read_all(&files, &opts, &AtomicU64::new(0), &mut |batch| {

@@ -139,6 +139,7 @@ mod tests {
             .map(|r| match r {
                 Record::Article(a) => format!("{} {}", a.source, a.text),
                 Record::Rejected(r) => format!("{:?} {}", r.line, r.reason),
+                _ => unreachable!("a CSV holds articles"),
             })
             .collect();
         assert_eq!(

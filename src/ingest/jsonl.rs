@@ -250,6 +250,7 @@ mod tests {
                 Record::Rejected(r) => {
                     format!("{:?} {}", r.line, r.reason.split(':').next().unwrap())
                 }
+                _ => unreachable!("JSONL holds articles"),
             })
             .collect();
         assert_eq!(

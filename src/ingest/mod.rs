@@ -3,17 +3,21 @@
 //! [`discover`] walks the inputs (recursively, sorted, symlink loops and hidden files
 //! skipped) and picks each file's format by extension: `.txt` (one article), `.jsonl` /
 //! `.ndjson` (one article a line), `.json` (one article object, or an array of them), `.csv`
-//! (header row), each optionally gzipped (`.gz`).
-//! [`read_file`] streams one file and emits a [`Record`] per article: either a
-//! [`RawArticle`] or a [`Rejection`] that says where (file, line) and why. One bad record
+//! (header row), `.html` / `.htm` (one web page), `.warc` (a web archive), each optionally
+//! gzipped (`.gz`).
+//! [`read_file`] streams one file and emits a [`Record`] per article: a [`RawArticle`], a
+//! web page whose text the parallel stage extracts ([`Record::Page`]), or a [`Rejection`]
+//! that says where (file, line) and why. One bad record
 //! never costs its neighbours; a read error (e.g. a truncated gzip) ends that file with a
 //! rejection. A file's SHA-256 is computed while it is read, for the manifest.
 
 mod csv_table;
+pub mod html;
 mod json;
 mod jsonl;
 mod sources;
 mod text_file;
+mod warc;
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -57,6 +61,9 @@ pub struct Rejection {
     pub reason: String,
     /// The start of the offending record, for a human to recognise it.
     pub excerpt: String,
+    /// Made in the parallel stage (a web page without text), after the reader counted the
+    /// page as an article: [`settle_reports`] moves it to the rejected.
+    pub after_read: bool,
 }
 
 /// Whether a rejection stands for one article (counted among the articles read) or for a
@@ -85,6 +92,15 @@ impl Rejection {
             scope: Scope::Article,
             reason: reason.into(),
             excerpt: excerpt(bytes),
+            after_read: false,
+        }
+    }
+
+    /// A web page the parallel stage found no article in.
+    pub fn page(file: &str, reason: impl Into<String>, bytes: &[u8]) -> Self {
+        Rejection {
+            after_read: true,
+            ..Rejection::article(file, None, reason, bytes)
         }
     }
 
@@ -96,13 +112,29 @@ impl Rejection {
             scope: Scope::File,
             reason: reason.into(),
             excerpt: String::new(),
+            after_read: false,
         }
     }
 }
 
 pub enum Record {
     Article(RawArticle),
+    /// A web page, its text still to extract: [`Record::resolve`] does that.
+    Page(Box<html::PageRecord>),
     Rejected(Rejection),
+    /// Something the input holds that is not an article (a WARC `request` record, an image
+    /// response): counted per file, never handed on.
+    Skipped(String),
+}
+
+impl Record {
+    /// A page becomes its article (or a rejection); every other record stays as it is.
+    pub fn resolve(self) -> Record {
+        match self {
+            Record::Page(page) => page.into_record(),
+            other => other,
+        }
+    }
 }
 
 impl RawArticle {
@@ -147,6 +179,10 @@ pub enum Format {
     /// One article object per file, or an array of them (news-please writes the former).
     Json,
     Csv,
+    /// One web page.
+    Html,
+    /// A web archive of many pages.
+    Warc,
 }
 
 /// One file to read.
@@ -173,12 +209,38 @@ pub struct FileReport {
     pub rejected_articles: u64,
     /// Problems with the file as a whole (cut short, no articles …).
     pub file_problems: u64,
+    /// Records that are not articles (WARC requests, metadata, images …), by kind.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub skipped_records: std::collections::BTreeMap<String, u64>,
 }
 
 /// Settings the readers need.
+#[derive(Clone, Copy)]
 pub struct IngestOptions<'a> {
     pub fields: &'a FieldNames,
     pub max_article_bytes: u64,
+    /// Field names for the files under some paths (`[input.presets]`), absolute.
+    pub fields_by_path: &'a [(PathBuf, FieldNames)],
+}
+
+impl<'a> IngestOptions<'a> {
+    /// The options for one file: the field names of the deepest preset path above it.
+    fn for_file(&self, file: &InputFile) -> IngestOptions<'a> {
+        if self.fields_by_path.is_empty() {
+            return *self;
+        }
+        let path = file
+            .path
+            .canonicalize()
+            .unwrap_or_else(|_| file.path.clone());
+        let fields = self
+            .fields_by_path
+            .iter()
+            .filter(|(root, _)| path.starts_with(root))
+            .max_by_key(|(root, _)| root.components().count())
+            .map_or(self.fields, |(_, fields)| fields);
+        IngestOptions { fields, ..*self }
+    }
 }
 
 /// Lists the files under `inputs`, sorted by display path; files that cannot be read as
@@ -301,7 +363,7 @@ impl Walk {
             None => self.rejected.push(Rejection::file(
                 &display,
                 None,
-                "unsupported extension (expected .txt, .jsonl, .ndjson, .json or .csv, optionally .gz)",
+                "unsupported extension (expected .txt, .jsonl, .ndjson, .json, .csv, .html, .htm or .warc, optionally .gz)",
             )),
         }
     }
@@ -319,6 +381,8 @@ fn format_of(path: &Path) -> Option<(Format, bool)> {
         "jsonl" | "ndjson" => Format::Jsonl,
         "json" => Format::Json,
         "csv" => Format::Csv,
+        "html" | "htm" => Format::Html,
+        "warc" => Format::Warc,
         _ => return None,
     };
     Some((format, gzip))
@@ -350,6 +414,10 @@ pub fn read_all(
             ..FileReport::default()
         };
         report.sha256 = read_file(file, opts, progress, &mut |mut record| {
+            if let Record::Skipped(kind) = record {
+                *report.skipped_records.entry(kind).or_default() += 1;
+                return;
+            }
             if let Record::Article(a) = &record {
                 // an id of the input's own (not one made from the source) must be unique
                 if a.id_from_input {
@@ -379,6 +447,11 @@ pub fn read_all(
                     report.articles += 1;
                     batch_bytes += a.text.len();
                 }
+                Record::Page(p) => {
+                    report.articles += 1;
+                    batch_bytes += p.bytes.len();
+                }
+                Record::Skipped(_) => {}
                 Record::Rejected(r) if r.scope == Scope::Article => report.rejected_articles += 1,
                 Record::Rejected(_) => report.file_problems += 1,
             }
@@ -391,7 +464,8 @@ pub fn read_all(
                 ));
             }
         });
-        if report.articles + report.rejected_articles + report.file_problems == 0 {
+        let skipped: u64 = report.skipped_records.values().sum();
+        if report.articles + report.rejected_articles + report.file_problems + skipped == 0 {
             report.file_problems += 1;
             batch.push(Record::Rejected(Rejection::file(
                 &file.display,
@@ -426,12 +500,18 @@ fn read_file(
             return String::new();
         }
     };
+    let opts = &opts.for_file(file);
     let mut raw = Hashing {
         inner: handle,
         hasher: Sha256::new(),
         progress,
     };
-    let outcome = if file.gzip {
+    let outcome = if file.format == Format::Warc {
+        // gzip members are read one by one, for their offsets and to resynchronise
+        let mut reader = BufReader::with_capacity(1 << 16, &mut raw);
+        warc::read(file, opts, &mut reader, emit)
+            .map_err(|e| format!("read error, the rest of the archive is lost: {e}"))
+    } else if file.gzip {
         let mut decoder = BufReader::new(MultiGzDecoder::new(BufReader::new(&mut raw)));
         parse(file, opts, &mut decoder, emit)
             .map_err(|e| format!("truncated or corrupt gzip, the rest of the file is lost: {e}"))
@@ -451,6 +531,26 @@ fn read_file(
     // always of the whole file.
     let _ = io::copy(&mut raw, &mut io::sink());
     crate::hex(&raw.hasher.finalize())
+}
+
+/// Moves the pages the parallel stage rejected from their file's articles to its rejected
+/// articles, so each file's report adds up.
+pub fn settle_reports(reports: &mut [FileReport], rejected: &[Rejection]) {
+    let by_file: HashMap<&str, usize> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.file.as_str(), i))
+        .collect();
+    let mut moves = vec![0u64; reports.len()];
+    for r in rejected.iter().filter(|r| r.after_read) {
+        if let Some(&i) = by_file.get(r.file.as_str()) {
+            moves[i] += 1;
+        }
+    }
+    for (report, moved) in reports.iter_mut().zip(moves) {
+        report.articles = report.articles.saturating_sub(moved);
+        report.rejected_articles += moved;
+    }
 }
 
 /// Parses `bytes` as one file, collecting its records: the readers' tests share this.
@@ -473,6 +573,7 @@ fn parse_for_test(
     let opts = IngestOptions {
         fields: names,
         max_article_bytes: max,
+        fields_by_path: &[],
     };
     let mut out = Vec::new();
     parse(&file, &opts, &mut io::Cursor::new(bytes), &mut |r| {
@@ -493,6 +594,8 @@ fn parse(
         Format::Jsonl => jsonl::read(file, opts, reader, emit),
         Format::Json => json::read(file, opts, reader, emit),
         Format::Csv => csv_table::read(file, opts, reader, emit),
+        Format::Html => html::read(file, opts, reader, emit),
+        Format::Warc => warc::read(file, opts, reader, emit),
     }
 }
 
