@@ -128,7 +128,7 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_writes() {
         "{err}"
     );
     assert!(first.wait().unwrap().success());
-    assert_eq!(read_csv(&out.join("articles.csv")).len(), 37);
+    assert_eq!(read_csv(&out.join("articles.csv")).len(), 44);
 }
 
 fn tables(out: &Path) -> Vec<(String, Vec<u8>)> {
@@ -281,9 +281,9 @@ fn an_output_folder_newsprism_did_not_write_is_refused_and_left_untouched() {
         run_ok(&refs);
     };
     run(&empty);
-    assert_eq!(read_csv(&empty.join("articles.csv")).len(), 37);
+    assert_eq!(read_csv(&empty.join("articles.csv")).len(), 44);
     run(&empty);
-    assert_eq!(read_csv(&empty.join("articles.csv")).len(), 37);
+    assert_eq!(read_csv(&empty.join("articles.csv")).len(), 44);
 }
 
 /// Runs the sample into `out` with NEWSPRISM_TEST_PANIC=`place` and checks the run ends with

@@ -14,6 +14,28 @@ pub fn ntrex() -> PathBuf {
     repo().join("tests/data/ntrex")
 }
 
+/// The shipped config.toml's text with its data paths made absolute, to be written anywhere.
+pub fn shipped_config_relocated() -> String {
+    let shipped = std::fs::read_to_string(repo().join("config.toml")).unwrap();
+    let data = repo().join("data");
+    let absolute = |p: &str| format!("{:?}", data.join(p).to_str().unwrap());
+    let text = shipped
+        .replace(
+            "inputs = [\"data/articles\"]",
+            &format!("inputs = [{}]", absolute("articles")),
+        )
+        .replace(
+            "sources = \"data/sources.csv\"",
+            &format!("sources = {}", absolute("sources.csv")),
+        )
+        .replace(
+            "\"data/articles/news-please\" =",
+            &format!("{} =", absolute("articles/news-please")),
+        );
+    assert!(!text.contains("\"data/"), "a relative data path is left: {text}");
+    text
+}
+
 pub fn newsprism(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_newsprism"))
         .args(args)

@@ -28,7 +28,8 @@ pub fn extract(html: &str) -> Page {
     let root = doc.tree.root();
     let mut page = Page::default();
     read_meta(root, &mut page);
-    page.text = main_text(root);
+    let titles = [page.title.clone(), h1_of(root)];
+    page.text = main_text(root, &titles);
     page
 }
 
@@ -132,6 +133,14 @@ fn read_meta(root: NodeRef<Node>, page: &mut Page) {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
+}
+
+/// The text of the first `<h1>`.
+fn h1_of(root: NodeRef<Node>) -> String {
+    root.descendants()
+        .find(|n| matches!(n.value(), Node::Element(e) if e.name() == "h1"))
+        .map(collapsed_text)
+        .unwrap_or_default()
 }
 
 fn first_non_empty<const N: usize>(values: [String; N]) -> String {
@@ -657,6 +666,9 @@ struct Flattened<'a> {
     nodes: Vec<Flat<'a>>,
     /// A `Likely` drop holding more than this many paragraph characters is a wrapper, kept.
     wrapper_chars: u32,
+    /// The page's headline as its metadata and its first `<h1>` give it: a line that
+    /// repeats it at the start of the text is left out (the title is a field of its own).
+    titles: Vec<String>,
 }
 
 impl<'a> Flattened<'a> {
@@ -801,7 +813,7 @@ const GENERIC_TIER: usize = 3;
 /// Text shorter than this from a named body sends us to the scored fallback.
 const MIN_BODY_CHARS: usize = 250;
 
-fn main_text(root: NodeRef<Node>) -> String {
+fn main_text(root: NodeRef<Node>, titles: &[String]) -> String {
     let nodes = flatten(root);
     let body = (0..nodes.len())
         .find(|&i| nodes[i].element.is_some_and(|e| e.name() == "body"))
@@ -810,6 +822,7 @@ fn main_text(root: NodeRef<Node>) -> String {
     let page = Flattened {
         nodes,
         wrapper_chars,
+        titles: titles.iter().filter(|t| !t.is_empty()).cloned().collect(),
     };
     let (named, named_rank) = named_body(&page, body);
     let named_chars = chars_of(&named);
@@ -1046,7 +1059,7 @@ fn lines(page: &Flattened, container: usize) -> Vec<Line> {
     };
     walk.walk(container, false, false);
     walk.finish();
-    keep_blocks(walk.blocks)
+    keep_blocks(walk.blocks, &page.titles)
 }
 
 struct Walk<'p, 'a> {
@@ -1115,10 +1128,12 @@ impl Walk<'_, '_> {
 
 /// Leaves out lines that are mostly links (menus, "read also" lists), short lines at the
 /// edges (bylines, "Foto: …", "Anzeige"), and headings over nothing that was kept.
-fn keep_blocks(blocks: Vec<Block>) -> Vec<Line> {
+fn keep_blocks(blocks: Vec<Block>, titles: &[String]) -> Vec<Line> {
+    // the start is the first line of some length that is not the headline (the page's
+    // title, which its metadata gives)
     let first = blocks
         .iter()
-        .position(|b| b.chars >= MIN_EDGE_CHARS)
+        .position(|b| b.chars >= MIN_EDGE_CHARS && !(b.heading && titles.contains(&b.text)))
         .unwrap_or(blocks.len());
     let last = blocks
         .iter()
