@@ -44,7 +44,7 @@ pub fn read(
             return Ok(());
         }
         let start = input.position;
-        let outcome = {
+        let (outcome, rejected) = {
             let mut member = BufReader::new(GzDecoder::new(&mut input));
             let mut counted = Counted {
                 inner: &mut member,
@@ -52,17 +52,22 @@ pub fn read(
             };
             match archive.read_records(&mut counted, Some(start), emit) {
                 // a broken record in a sound member: the next member is the next record
-                Err(e) if is_rejected(&e) => io::copy(&mut member, &mut io::sink()).map(drop),
-                other => other,
+                Err(e) if is_rejected(&e) => {
+                    (io::copy(&mut member, &mut io::sink()).map(drop), true)
+                }
+                other => (other, false),
             }
         };
         if let Err(e) = outcome {
-            emit(Record::Rejected(Rejection::article(
-                &file.display,
-                None,
-                format!("corrupt gzip member at byte {start}, skipped to the next member: {e}"),
-                &[],
-            )));
+            // a record already rejected is not rejected twice for the member it was in
+            if !rejected {
+                emit(Record::Rejected(Rejection::article(
+                    &file.display,
+                    None,
+                    format!("corrupt gzip member at byte {start}, skipped to the next member: {e}"),
+                    &[],
+                )));
+            }
             if input.position == start {
                 input.consume(1); // never look at the same bad bytes twice
             }
@@ -103,6 +108,13 @@ struct Header {
     target_uri: String,
     date: String,
     content_type: String,
+}
+
+/// What a record's block holds.
+enum Block {
+    Page(Box<PageRecord>),
+    /// Not an HTML page: what it is.
+    Skipped(String),
 }
 
 /// Why a record could not be read.
@@ -169,14 +181,17 @@ impl Archive<'_> {
                 }
             };
             let mut block = (&mut *reader).take(header.content_length);
-            let outcome = self.read_block(&header, &mut block, offset, emit);
+            let outcome = self.read_block(&header, &mut block, offset);
             // whatever the payload was, the record ends where its Content-Length says
             io::copy(&mut block, &mut io::sink())?;
             let missing = block.limit();
             match outcome {
                 Err(Bad::Io(e)) => return Err(e),
                 Err(Bad::Record(reason)) if missing == 0 => self.reject(offset, reason, emit),
-                _ if missing > 0 => {
+                // a page is handed on only once its whole record was there
+                Ok(Block::Page(page)) if missing == 0 => emit(Record::Page(page)),
+                Ok(Block::Skipped(what)) if missing == 0 => emit(Record::Skipped(what)),
+                _ => {
                     self.reject(
                         offset,
                         format!(
@@ -187,36 +202,31 @@ impl Archive<'_> {
                     );
                     return Ok(());
                 }
-                _ => {}
             }
         }
     }
 
-    /// Hands on the HTML page of a response record; skips everything else.
+    /// The HTML page of a response record; everything else is skipped.
     fn read_block(
         &self,
         header: &Header,
         block: &mut dyn BufRead,
         offset: u64,
-        emit: &mut dyn FnMut(Record),
-    ) -> Result<(), Bad> {
-        let skip = |what: String, emit: &mut dyn FnMut(Record)| {
-            emit(Record::Skipped(what));
-            Ok(())
-        };
+    ) -> Result<Block, Bad> {
+        let skip = |what: String| Ok(Block::Skipped(what));
         if !header.kind.eq_ignore_ascii_case("response") {
-            return skip(format!("{} record", header.kind), emit);
+            return skip(format!("{} record", header.kind));
         }
         if !header
             .content_type
             .to_ascii_lowercase()
             .starts_with("application/http")
         {
-            return skip("response record that is not HTTP".into(), emit);
+            return skip("response record that is not HTTP".into());
         }
         let http = read_http_head(block)?;
         if !(200..300).contains(&http.status) {
-            return skip(format!("HTTP {} response", http.status), emit);
+            return skip(format!("HTTP {} response", http.status));
         }
         let mime = http
             .content_type
@@ -226,7 +236,7 @@ impl Archive<'_> {
             .trim()
             .to_ascii_lowercase();
         if !(mime.is_empty() || mime == "text/html" || mime == "application/xhtml+xml") {
-            return skip(format!("{mime} response"), emit);
+            return skip(format!("{mime} response"));
         }
         let max = self.opts.max_article_bytes;
         let mut body = Vec::new();
@@ -263,7 +273,7 @@ impl Archive<'_> {
                 "page over size limit (more than {max} bytes)"
             )));
         }
-        emit(Record::Page(Box::new(PageRecord {
+        Ok(Block::Page(Box::new(PageRecord {
             file: self.file.display.clone(),
             source: format!("{}@{offset}", self.file.display),
             offset: Some(offset),
@@ -272,8 +282,7 @@ impl Archive<'_> {
             url: header.target_uri.clone(),
             fetched: header.date.clone(),
             folder: self.folder.clone(),
-        })));
-        Ok(())
+        })))
     }
 }
 

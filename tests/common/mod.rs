@@ -32,7 +32,10 @@ pub fn shipped_config_relocated() -> String {
             "\"data/articles/news-please\" =",
             &format!("{} =", absolute("articles/news-please")),
         );
-    assert!(!text.contains("\"data/"), "a relative data path is left: {text}");
+    assert!(
+        !text.contains("\"data/"),
+        "a relative data path is left: {text}"
+    );
     text
 }
 

@@ -46,6 +46,16 @@ impl PageRecord {
                 return Record::Rejected(Rejection::page(&self.file, at(reason), &self.bytes))
             }
         };
+        let depth = nesting_depth(&text);
+        if depth > MAX_NESTING {
+            return Record::Rejected(Rejection::page(
+                &self.file,
+                at(format!(
+                    "markup nested {depth} elements deep (over {MAX_NESTING}): broken or hostile page"
+                )),
+                &self.bytes,
+            ));
+        }
         let page = extract(&text);
         if page.text.trim().is_empty() {
             return Record::Rejected(Rejection::page(
@@ -79,6 +89,109 @@ impl PageRecord {
             declared_language: page.language,
         })
     }
+}
+
+/// Pages nested deeper than this are not parsed. The HTML standard's tree building checks
+/// the stack of open elements at each tag, so time grows with depth × tags: 200,000 unclosed
+/// `<div>`s take minutes. Real pages nest a few dozen deep (browsers stop nesting at 512).
+const MAX_NESTING: usize = 2_000;
+
+/// How deep a page's elements nest, estimated in one pass over the text: elements opened and
+/// not closed, leaving out void elements, those whose end tag is optional (`<p>`, `<li>`,
+/// `<td>` …, closed by the next one), comments and the insides of scripts and styles. It
+/// never underestimates a page made of explicit open tags, which is what costs time.
+fn nesting_depth(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(at) = memchr_lt(&bytes[i..]) {
+        i += at + 1;
+        let rest = &bytes[i..];
+        if rest.starts_with(b"!--") {
+            i += find(rest, b"-->").map_or(rest.len(), |e| e + 3);
+            continue;
+        }
+        let closing = rest.first() == Some(&b'/');
+        let name_start = usize::from(closing);
+        let name: Vec<u8> = rest[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        if name.is_empty() || !rest[name_start].is_ascii_alphabetic() {
+            continue;
+        }
+        let tag_end = find(rest, b">").map_or(rest.len(), |e| e + 1);
+        let self_closing = rest[..tag_end].ends_with(b"/>");
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if matches!(
+            name.as_slice(),
+            b"script" | b"style" | b"textarea" | b"title"
+        ) {
+            // their text is not markup: skip to the end tag
+            let mut end = b"</".to_vec();
+            end.extend_from_slice(&name);
+            let inside = &rest[tag_end..];
+            let skip = inside
+                .windows(end.len())
+                .position(|w| w.eq_ignore_ascii_case(&end))
+                .unwrap_or(inside.len());
+            i += tag_end + skip;
+            continue;
+        } else if !self_closing && !is_void_or_optional(&name) {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+        i += tag_end;
+    }
+    deepest
+}
+
+fn is_void_or_optional(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"option"
+            | b"optgroup"
+            | b"tbody"
+            | b"thead"
+            | b"tfoot"
+            | b"colgroup"
+            | b"rb"
+            | b"rt"
+            | b"rp"
+            | b"html"
+            | b"head"
+            | b"body"
+    )
+}
+
+fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'<')
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The host of an absolute http(s) URL, lowercased, without `www.`.
@@ -145,6 +258,21 @@ mod tests {
             folder: "f".into(),
             ..PageRecord::default()
         }
+    }
+
+    #[test]
+    fn nesting_is_estimated_without_parsing() {
+        assert_eq!(nesting_depth("<div><div><p>a<p>b</div></div>"), 2);
+        assert_eq!(nesting_depth(&"<div>".repeat(5000)), 5000);
+        assert_eq!(nesting_depth(&"<li>x".repeat(5000)), 0);
+        assert_eq!(
+            nesting_depth("<script>if (a<b) { x = '<div>'; }</script><div></div>"),
+            1
+        );
+        assert_eq!(
+            nesting_depth("<!-- <div><div> --><br/><img src=x><span/>"),
+            0
+        );
     }
 
     #[test]
