@@ -2,12 +2,17 @@
 //! - the analysis core (tokenize, lowercase, stopwords, stem, topic match, fold into group
 //!   counts), language detection excluded, in MB/s of article text;
 //! - language detection, in µs per article, and its agreement with the known language,
-//!   against whatlang on the whole text.
+//!   against whatlang on the whole text;
+//! - main-text extraction from web pages (charset decoding, parsing, extraction), in MB/s of
+//!   HTML per core.
 //!
 //! Texts: the 40 documents of each NTREX-128 language in tests/data/ntrex, with the shipped
-//! config.toml's topics.
+//! config.toml's topics. Pages: the repository's labelled pages (tests/data/extraction), and
+//! the pages (`*.html`, `*.html.gz`) of the folder NEWSPRISM_EXTRACTION_PAGES names, when set
+//! (a development set of real pages; bench/extraction.sh scores its F1).
 //!
 //!     cargo bench --bench analysis
+//!     NEWSPRISM_EXTRACTION_PAGES=path/to/pages cargo bench --bench analysis
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -17,7 +22,8 @@ use newsprism::analyze::Analyzers;
 use newsprism::article::{ArticleStep, Scratch};
 use newsprism::config::{Overrides, Settings};
 use newsprism::counts::GroupCounts;
-use newsprism::ingest::Sources;
+use newsprism::ingest::html::PageRecord;
+use newsprism::ingest::{Record, Sources};
 use newsprism::language::{Detection, LanguageDetector};
 use newsprism::topics::Lexicon;
 
@@ -152,4 +158,84 @@ fn main() {
             100.0 * agree as f64 / texts.len() as f64
         );
     }
+
+    extraction(&repo);
+}
+
+/// Main-text extraction speed on one core, best of three passes.
+fn extraction(repo: &std::path::Path) {
+    let labels: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.join("tests/data/extraction/labels.json")).unwrap(),
+    )
+    .unwrap();
+    let own: Vec<(Vec<u8>, Option<String>)> = labels["pages"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(path, label)| {
+            let bytes = std::fs::read(repo.join(path)).unwrap();
+            (bytes, label["http_charset"].as_str().map(str::to_string))
+        })
+        .collect();
+    // the repository's pages are small: repeated to time them
+    let repeated: Vec<_> = (0..200).flat_map(|_| own.iter().cloned()).collect();
+    report_extraction("repository's labelled pages (x200)", &repeated);
+    if let Some(dir) = std::env::var_os("NEWSPRISM_EXTRACTION_PAGES") {
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("NEWSPRISM_EXTRACTION_PAGES: {e}"))
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let name = p.to_string_lossy();
+                name.ends_with(".html") || name.ends_with(".html.gz")
+            })
+            .collect();
+        paths.sort();
+        let pages: Vec<(Vec<u8>, Option<String>)> = paths
+            .iter()
+            .map(|p| {
+                let mut bytes = Vec::new();
+                let file = std::fs::File::open(p).unwrap();
+                if p.to_string_lossy().ends_with(".gz") {
+                    flate2::read::GzDecoder::new(file).read_to_end(&mut bytes)
+                } else {
+                    std::io::BufReader::new(file).read_to_end(&mut bytes)
+                }
+                .unwrap();
+                (bytes, None)
+            })
+            .collect();
+        report_extraction(
+            &format!("{} pages of {}", pages.len(), dir.to_string_lossy()),
+            &pages,
+        );
+    }
+}
+
+fn report_extraction(label: &str, pages: &[(Vec<u8>, Option<String>)]) {
+    let bytes: usize = pages.iter().map(|(b, _)| b.len()).sum();
+    let mut best = f64::MAX;
+    let mut articles = 0;
+    for _ in 0..3 {
+        let records: Vec<PageRecord> = pages
+            .iter()
+            .map(|(bytes, charset)| PageRecord {
+                bytes: bytes.clone(),
+                transport_charset: charset.clone(),
+                ..PageRecord::default()
+            })
+            .collect();
+        let start = Instant::now();
+        articles = records
+            .into_iter()
+            .map(PageRecord::into_record)
+            .filter(|r| matches!(r, Record::Article(_)))
+            .count();
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    println!(
+        "extraction, {label}: {:.1} MB of HTML, {:.1} MB/s per core, {:.2} ms per 100 KB ({articles} articles)",
+        bytes as f64 / 1e6,
+        bytes as f64 / best / 1e6,
+        best * 1e3 / (bytes as f64 / 1e5)
+    );
 }

@@ -1133,7 +1133,7 @@ fn keep_blocks(blocks: Vec<Block>, titles: &[String]) -> Vec<Line> {
     // title, which its metadata gives)
     let first = blocks
         .iter()
-        .position(|b| b.chars >= MIN_EDGE_CHARS && !(b.heading && titles.contains(&b.text)))
+        .position(|b| b.chars >= MIN_EDGE_CHARS && !titles.contains(&b.text))
         .unwrap_or(blocks.len());
     let last = blocks
         .iter()
