@@ -231,17 +231,18 @@ struct Flat<'a> {
     own_chars: u32,
     own_commas: u32,
     para_chars: u32,
-    drop: Drop,
+    fate: Fate,
 }
 
+/// What becomes of an element's text.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Drop {
+enum Fate {
     Keep,
-    /// Never text (scripts, styles, forms' controls …).
-    Always,
-    /// Boilerplate by element or name, unless it holds most of the page's paragraphs (a
+    /// Never text (scripts, styles, forms' controls, comment threads …).
+    Drop,
+    /// Boilerplate by element or name, unless it holds most of the paragraphs around it (a
     /// wrapper that a site named `l-outer--nav` or put in an `<aside>`).
-    Likely,
+    DropUnlessWrapper,
 }
 
 /// Elements never part of an article's text.
@@ -586,17 +587,17 @@ fn flatten<'a>(root: NodeRef<'a, Node>) -> Vec<Flat<'a>> {
                     own_chars: 0,
                     own_commas: 0,
                     para_chars: 0,
-                    drop: Drop::Keep,
+                    fate: Fate::Keep,
                 });
             }
             Node::Element(el) if depth < MAX_DEPTH => {
                 let name = el.name();
-                let drop = if is_never_text(name) || is_comments(el) {
-                    Drop::Always
+                let fate = if is_never_text(name) || is_comments(el) {
+                    Fate::Drop
                 } else if is_boilerplate_tag(name) || is_boilerplate(el) {
-                    Drop::Likely
+                    Fate::DropUnlessWrapper
                 } else {
-                    Drop::Keep
+                    Fate::Keep
                 };
                 nodes.push(Flat {
                     element: Some(el),
@@ -608,10 +609,10 @@ fn flatten<'a>(root: NodeRef<'a, Node>) -> Vec<Flat<'a>> {
                     own_chars: 0,
                     own_commas: 0,
                     para_chars: 0,
-                    drop,
+                    fate,
                 });
                 open.push(index);
-                if drop != Drop::Always {
+                if fate != Fate::Drop {
                     let link = in_link || name == "a";
                     let block = if is_block(name) { index } else { block };
                     let children: Vec<_> = node.children().collect();
@@ -631,7 +632,7 @@ fn flatten<'a>(root: NodeRef<'a, Node>) -> Vec<Flat<'a>> {
                     own_chars: 0,
                     own_commas: 0,
                     para_chars: 0,
-                    drop: Drop::Keep,
+                    fate: Fate::Keep,
                 });
                 open.push(index);
                 let children: Vec<_> = node.children().collect();
@@ -651,7 +652,7 @@ fn flatten<'a>(root: NodeRef<'a, Node>) -> Vec<Flat<'a>> {
             nodes[i].para_chars += nodes[i].own_chars;
         }
         let parent = nodes[i].parent;
-        if parent != u32::MAX && nodes[i].drop != Drop::Always {
+        if parent != u32::MAX && nodes[i].fate != Fate::Drop {
             let (chars, links, para) = (nodes[i].chars, nodes[i].link_chars, nodes[i].para_chars);
             let parent = &mut nodes[parent as usize];
             parent.chars += chars;
@@ -664,7 +665,8 @@ fn flatten<'a>(root: NodeRef<'a, Node>) -> Vec<Flat<'a>> {
 
 struct Flattened<'a> {
     nodes: Vec<Flat<'a>>,
-    /// A `Likely` drop holding more than this many paragraph characters is a wrapper, kept.
+    /// A `DropUnlessWrapper` element holding more than this many paragraph characters is a
+    /// wrapper, kept.
     wrapper_chars: u32,
     /// The page's headline as its metadata and its first `<h1>` give it: a line that
     /// repeats it at the start of the text is left out (the title is a field of its own).
@@ -684,10 +686,10 @@ impl<'a> Flattened<'a> {
     /// `wrapper_chars` paragraph characters.
     fn dropped_within(&self, i: usize, wrapper_chars: u32) -> bool {
         let n = &self.nodes[i];
-        match n.drop {
-            Drop::Keep => false,
-            Drop::Always => true,
-            Drop::Likely => n.para_chars <= wrapper_chars,
+        match n.fate {
+            Fate::Keep => false,
+            Fate::Drop => true,
+            Fate::DropUnlessWrapper => n.para_chars <= wrapper_chars,
         }
     }
 
@@ -979,7 +981,7 @@ fn candidates(page: &Flattened, body: usize, tier: &[&str], specific: bool) -> V
             i += 1;
             continue;
         };
-        if node.drop == Drop::Always || (!specific && page.dropped(i)) {
+        if node.fate == Fate::Drop || (!specific && page.dropped(i)) {
             i = node.end as usize;
             continue;
         }
