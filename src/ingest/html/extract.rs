@@ -778,34 +778,43 @@ const BODY_TIERS: &[&[&str]] = &[
     &["<main>", "^main"],
 ];
 
-fn matches_body_name(el: &scraper::node::Element, name: &str) -> bool {
-    if let Some(tag) = name.strip_prefix('<') {
-        return el.name() == tag.trim_end_matches('>');
-    }
-    if !matches!(el.name(), "div" | "article" | "main" | "section" | "td") {
-        return false;
-    }
-    if name == "articlebody"
-        && el
-            .attr("itemprop")
-            .is_some_and(|v| v.eq_ignore_ascii_case("articlebody"))
-    {
-        return true;
-    }
-    for value in [el.attr("class"), el.attr("id")].into_iter().flatten() {
-        let lower = value.to_ascii_lowercase();
-        let hit = if let Some(exact) = name.strip_prefix('=') {
-            lower.split_ascii_whitespace().any(|w| w == exact)
-        } else if let Some(start) = name.strip_prefix('^') {
-            lower.starts_with(start)
-        } else {
-            lower.contains(name)
-        };
-        if hit {
+/// Whether an element carries one of a tier's body names.
+fn has_body_name(el: &scraper::node::Element, tier: &[&str]) -> bool {
+    let named = matches!(el.name(), "div" | "article" | "main" | "section" | "td");
+    // lowercased once per element, not once per name
+    let values: Vec<String> = if named {
+        [el.attr("class"), el.attr("id")]
+            .into_iter()
+            .flatten()
+            .map(str::to_ascii_lowercase)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    tier.iter().any(|name| {
+        if let Some(tag) = name.strip_prefix('<') {
+            return el.name() == tag.trim_end_matches('>');
+        }
+        if !named {
+            return false;
+        }
+        if *name == "articlebody"
+            && el
+                .attr("itemprop")
+                .is_some_and(|v| v.eq_ignore_ascii_case("articlebody"))
+        {
             return true;
         }
-    }
-    false
+        values.iter().any(|lower| {
+            if let Some(exact) = name.strip_prefix('=') {
+                lower.split_ascii_whitespace().any(|w| w == exact)
+            } else if let Some(start) = name.strip_prefix('^') {
+                lower.starts_with(start)
+            } else {
+                lower.contains(name)
+            }
+        })
+    })
 }
 
 /// From this tier on, names are generic (`content`, `main`): the scored container inside
@@ -985,7 +994,7 @@ fn candidates(page: &Flattened, body: usize, tier: &[&str], specific: bool) -> V
             i = node.end as usize;
             continue;
         }
-        if tier.iter().any(|name| matches_body_name(el, name)) {
+        if has_body_name(el, tier) {
             out.push(i);
             i = node.end as usize;
             continue;
