@@ -7,12 +7,17 @@
 # `cargo test --release --test extraction`.
 #
 #     bash bench/extraction.sh DIR
+#     bash bench/extraction.sh          # DIR = ../shared/extraction beside the checkout, if there
 #
 # Prints the F1 line of evaluate.py and the wall time of `newsprism extract` over the pages
 # (all cores); per-core speed: NEWSPRISM_EXTRACTION_PAGES=DIR/pages cargo bench --bench analysis
 set -euo pipefail
-dir=${1:?usage: bash bench/extraction.sh DIR (with pages/, evaldata.json, evaluate.py)}
 repo=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-$repo/../shared/extraction}
+if [ ! -f "$dir/evaluate.py" ]; then
+  echo "usage: bash bench/extraction.sh DIR (with pages/, evaldata.json, evaluate.py); $dir has none" >&2
+  exit 2
+fi
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/newsprism-target}
 (cd "$repo" && cargo build --release --quiet)
 bin=$CARGO_TARGET_DIR/release/newsprism

@@ -8,8 +8,9 @@
 //!
 //! Texts: the 40 documents of each NTREX-128 language in tests/data/ntrex, with the shipped
 //! config.toml's topics. Pages: the repository's labelled pages (tests/data/extraction), and
-//! the pages (`*.html`, `*.html.gz`) of the folder NEWSPRISM_EXTRACTION_PAGES names, when set
-//! (a development set of real pages; bench/extraction.sh scores its F1).
+//! the pages (`*.html`, `*.html.gz`) of the folder NEWSPRISM_EXTRACTION_PAGES names, or of
+//! ../shared/extraction/pages beside the checkout when it is there (a development set of
+//! real pages; bench/extraction.sh scores its F1).
 //!
 //!     cargo bench --bench analysis
 //!     NEWSPRISM_EXTRACTION_PAGES=path/to/pages cargo bench --bench analysis
@@ -180,7 +181,11 @@ fn extraction(repo: &std::path::Path) {
     // the repository's pages are small: repeated to time them
     let repeated: Vec<_> = (0..200).flat_map(|_| own.iter().cloned()).collect();
     report_extraction("repository's labelled pages (x200)", &repeated);
-    if let Some(dir) = std::env::var_os("NEWSPRISM_EXTRACTION_PAGES") {
+    // the development set beside the checkout, when there
+    let beside = repo.join("../shared/extraction/pages");
+    let dir = std::env::var_os("NEWSPRISM_EXTRACTION_PAGES")
+        .or_else(|| beside.is_dir().then(|| beside.into_os_string()));
+    if let Some(dir) = dir {
         let mut paths: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("NEWSPRISM_EXTRACTION_PAGES: {e}"))
             .map(|e| e.unwrap().path())
