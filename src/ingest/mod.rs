@@ -197,6 +197,41 @@ pub struct InputFile {
     pub gzip: bool,
 }
 
+impl InputFile {
+    /// The name of the folder holding the file: the outlet of a `.txt` article, and of a web
+    /// page without a url.
+    pub fn folder_name(&self) -> String {
+        self.path
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads a file that is one article (or page, `what`) whole, up to `max` bytes; one that is
+/// larger is rejected as it is cut off, and `None` comes back.
+fn read_whole(
+    file: &InputFile,
+    reader: &mut dyn BufRead,
+    max: u64,
+    what: &str,
+    emit: &mut dyn FnMut(Record),
+) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    reader.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        emit(Record::Rejected(Rejection::article(
+            &file.display,
+            None,
+            format!("{what} over size limit (more than {max} bytes)"),
+            &bytes,
+        )));
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
 /// What reading one file amounted to, for the manifest.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct FileReport {

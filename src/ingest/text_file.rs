@@ -3,9 +3,9 @@
 //! (`key: value`, keys as in `[input.fields]`' defaults: id, outlet, country, published, url,
 //! title, language) overrides those.
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 
-use super::{as_text, IngestOptions, InputFile, RawArticle, Record, Rejection};
+use super::{as_text, read_whole, IngestOptions, InputFile, RawArticle, Record, Rejection};
 use crate::config::Field;
 
 pub fn read(
@@ -14,23 +14,12 @@ pub fn read(
     reader: &mut dyn BufRead,
     emit: &mut dyn FnMut(Record),
 ) -> io::Result<()> {
-    let mut bytes = Vec::new();
-    reader
-        .take(opts.max_article_bytes + 1)
-        .read_to_end(&mut bytes)?;
     let reject = |reason: String, bytes: &[u8]| {
         Record::Rejected(Rejection::article(&file.display, None, reason, bytes))
     };
-    if bytes.len() as u64 > opts.max_article_bytes {
-        emit(reject(
-            format!(
-                "article over size limit (more than {} bytes)",
-                opts.max_article_bytes
-            ),
-            &bytes,
-        ));
+    let Some(bytes) = read_whole(file, reader, opts.max_article_bytes, "article", emit)? else {
         return Ok(());
-    }
+    };
     let text = match as_text(&bytes, opts.max_article_bytes) {
         Ok(t) => t.trim_start_matches('\u{feff}'),
         Err(reason) => {
@@ -38,12 +27,7 @@ pub fn read(
             return Ok(());
         }
     };
-    let outlet = file
-        .path
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let outlet = file.folder_name();
     let mut article = RawArticle {
         source: file.display.clone(),
         id: file.display.clone(),

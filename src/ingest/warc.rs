@@ -29,13 +29,11 @@ pub fn read(
         inner: reader,
         position: 0,
     };
-    let folder = file
-        .path
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let archive = Archive { file, opts, folder };
+    let archive = Archive {
+        file,
+        opts,
+        folder: file.folder_name(),
+    };
     if !file.gzip {
         return archive.read_plain(&mut input, emit);
     }

@@ -234,6 +234,30 @@ struct Flat<'a> {
     fate: Fate,
 }
 
+impl<'a> Flat<'a> {
+    /// A node at `index` with nothing summed yet.
+    fn new(
+        element: Option<&'a scraper::node::Element>,
+        text: String,
+        parent: u32,
+        index: u32,
+        fate: Fate,
+    ) -> Self {
+        Flat {
+            element,
+            text,
+            parent,
+            end: index + 1,
+            chars: 0,
+            link_chars: 0,
+            own_chars: 0,
+            own_commas: 0,
+            para_chars: 0,
+            fate,
+        }
+    }
+}
+
 /// What becomes of an element's text.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Fate {
@@ -578,16 +602,9 @@ fn flatten<'a>(root: NodeRef<'a, Node>) -> Vec<Flat<'a>> {
                     owner.own_commas += commas;
                 }
                 nodes.push(Flat {
-                    element: None,
-                    text,
-                    parent,
-                    end: index + 1,
                     chars,
                     link_chars: if in_link { chars } else { 0 },
-                    own_chars: 0,
-                    own_commas: 0,
-                    para_chars: 0,
-                    fate: Fate::Keep,
+                    ..Flat::new(None, text, parent, index, Fate::Keep)
                 });
             }
             Node::Element(el) if depth < MAX_DEPTH => {
@@ -599,18 +616,7 @@ fn flatten<'a>(root: NodeRef<'a, Node>) -> Vec<Flat<'a>> {
                 } else {
                     Fate::Keep
                 };
-                nodes.push(Flat {
-                    element: Some(el),
-                    text: String::new(),
-                    parent,
-                    end: index + 1,
-                    chars: 0,
-                    link_chars: 0,
-                    own_chars: 0,
-                    own_commas: 0,
-                    para_chars: 0,
-                    fate,
-                });
+                nodes.push(Flat::new(Some(el), String::new(), parent, index, fate));
                 open.push(index);
                 if fate != Fate::Drop {
                     let link = in_link || name == "a";
@@ -622,18 +628,7 @@ fn flatten<'a>(root: NodeRef<'a, Node>) -> Vec<Flat<'a>> {
                 }
             }
             Node::Document | Node::Fragment => {
-                nodes.push(Flat {
-                    element: None,
-                    text: String::new(),
-                    parent,
-                    end: index + 1,
-                    chars: 0,
-                    link_chars: 0,
-                    own_chars: 0,
-                    own_commas: 0,
-                    para_chars: 0,
-                    fate: Fate::Keep,
-                });
+                nodes.push(Flat::new(None, String::new(), parent, index, Fate::Keep));
                 open.push(index);
                 let children: Vec<_> = node.children().collect();
                 for child in children.into_iter().rev() {

@@ -6,7 +6,7 @@
 mod charset;
 mod extract;
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
 
 use super::{IngestOptions, InputFile, RawArticle, Record, Rejection};
 
@@ -214,33 +214,14 @@ pub fn read(
     reader: &mut dyn BufRead,
     emit: &mut dyn FnMut(Record),
 ) -> io::Result<()> {
-    let mut bytes = Vec::new();
-    reader
-        .take(opts.max_article_bytes + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > opts.max_article_bytes {
-        emit(Record::Rejected(Rejection::article(
-            &file.display,
-            None,
-            format!(
-                "page over size limit (more than {} bytes)",
-                opts.max_article_bytes
-            ),
-            &bytes,
-        )));
+    let Some(bytes) = super::read_whole(file, reader, opts.max_article_bytes, "page", emit)? else {
         return Ok(());
-    }
-    let folder = file
-        .path
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    };
     emit(Record::Page(Box::new(PageRecord {
         file: file.display.clone(),
         source: file.display.clone(),
         bytes,
-        folder,
+        folder: file.folder_name(),
         ..PageRecord::default()
     })));
     Ok(())
