@@ -23,7 +23,22 @@ pub struct ConfigFile {
     pub compare: CompareSection,
     pub duplicates: DuplicatesSection,
     pub select: SelectSection,
+    pub output: OutputSection,
     pub topics: Vec<TopicSpec>,
+}
+
+/// What a run writes besides its CSV tables.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputSection {
+    /// `report.html`: the tables as charts, one self-contained page.
+    pub report: bool,
+}
+
+impl Default for OutputSection {
+    fn default() -> Self {
+        OutputSection { report: true }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

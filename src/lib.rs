@@ -25,6 +25,7 @@ pub mod error;
 pub mod ingest;
 pub mod language;
 pub mod pipeline;
+pub mod report;
 pub mod select;
 pub mod topics;
 pub mod vocabulary;

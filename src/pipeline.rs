@@ -23,6 +23,7 @@ use crate::duplicates;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Format, IngestOptions, Record, Scope, Sources};
 use crate::language::LanguageDetector;
+use crate::report;
 use crate::select::Selection;
 use crate::topics::Lexicon;
 use crate::write;
@@ -147,6 +148,26 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     crate::error::panic_if_testing("tables");
     // the tables' own parallel parts use the run's --threads as well
     pool.install(|| write::write_tables(staging.dir(), &tables))?;
+    if cfg.output.report {
+        let facts = report::RunFacts {
+            name: &cfg.run.name,
+            config_file: settings
+                .config_path
+                .as_ref()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned()),
+            version: env!("CARGO_PKG_VERSION"),
+            inputs_hash: inputs_hash(&reports),
+            files_discovered: accounting.files_discovered,
+            files_analysed: accounting.files_analysed,
+            articles_analysed: accounting.articles_analysed,
+            articles_excluded: accounting.articles_excluded,
+            articles_rejected: accounting.articles_rejected,
+            group_by: &settings.group_by,
+            warnings: &warnings,
+        };
+        write::write_report(staging.dir(), &report::render(&tables, &facts))?;
+    }
     warnings.extend(tables.coverage_warnings.iter().cloned());
 
     let outcome = Outcome {
@@ -178,6 +199,19 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         warnings: outcome.warnings,
         notes: outcome.notes,
     })
+}
+
+/// One digest of the inputs: SHA-256 over the files' digests, in file order.
+fn inputs_hash(reports: &[ingest::FileReport]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for r in reports {
+        hasher.update(r.file.as_bytes());
+        hasher.update([0]);
+        hasher.update(r.sha256.as_bytes());
+        hasher.update([b'\n']);
+    }
+    crate::hex(&hasher.finalize())
 }
 
 /// Articles per detected language.

@@ -33,6 +33,17 @@ pub struct Topic {
     pub kind: TopicKind,
 }
 
+impl Topic {
+    /// What to call the topic for people: its label, or its id when it has none.
+    pub fn label_or_id(&self) -> String {
+        if self.label.trim().is_empty() {
+            self.id.clone()
+        } else {
+            self.label.clone()
+        }
+    }
+}
+
 /// One word of a compiled term.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Element<K> {

@@ -426,6 +426,12 @@ fn keyness_columns(t: &Tables, k: &[KeynessRow]) -> Vec<Column> {
 }
 
 /// Writes `manifest.json` into `dir`.
+/// Writes `report.html` (made by [`crate::report`]).
+pub fn write_report(dir: &Path, html: &str) -> Result<()> {
+    let path = dir.join("report.html");
+    fs::write(&path, html).map_err(|e| Error::io(&path, e))
+}
+
 pub fn write_manifest(dir: &Path, manifest: &impl serde::Serialize) -> Result<()> {
     let path = dir.join("manifest.json");
     let mut body = serde_json::to_string_pretty(manifest).map_err(|e| Error::io(&path, e))?;
