@@ -33,12 +33,24 @@ pub struct ConfigFile {
 pub struct OutputSection {
     /// `report.html`: the tables as charts, one self-contained page.
     pub report: bool,
+    /// The tables' formats: CSV always; `"parquet"` adds `<table>.parquet` beside each.
+    pub formats: Vec<TableFormat>,
 }
 
 impl Default for OutputSection {
     fn default() -> Self {
-        OutputSection { report: true }
+        OutputSection {
+            report: true,
+            formats: vec![TableFormat::Csv],
+        }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    Csv,
+    Parquet,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

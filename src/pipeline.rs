@@ -147,7 +147,12 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     });
     crate::error::panic_if_testing("tables");
     // the tables' own parallel parts use the run's --threads as well
-    pool.install(|| write::write_tables(staging.dir(), &tables))?;
+    let parquet = cfg
+        .output
+        .formats
+        .contains(&crate::config::TableFormat::Parquet);
+    pool.install(|| write::write_tables(staging.dir(), &tables, parquet))?;
+    let tables_after = started.elapsed().as_secs_f64();
     if cfg.output.report {
         let facts = report::RunFacts {
             name: &cfg.run.name,
@@ -168,6 +173,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         };
         write::write_report(staging.dir(), &report::render(&tables, &facts))?;
     }
+    let report_after = started.elapsed().as_secs_f64();
     warnings.extend(tables.coverage_warnings.iter().cloned());
 
     let outcome = Outcome {
@@ -182,7 +188,8 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     let seconds = started.elapsed().as_secs_f64();
     let timing = Phases {
         read_and_analyse: millis(analysed_after),
-        statistics_and_tables: millis(seconds - analysed_after),
+        statistics_and_tables: millis(tables_after - analysed_after),
+        report: millis(report_after - tables_after),
     };
     let manifest = Manifest::new(settings, &tools.analyzers, &outcome, started_at, timing);
     write::write_manifest(staging.dir(), &manifest)?;
@@ -648,6 +655,8 @@ struct ManifestAnalysis {
 struct Phases {
     read_and_analyse: f64,
     statistics_and_tables: f64,
+    /// Writing report.html (0 when `[output] report = false`).
+    report: f64,
 }
 
 /// One article as `newsprism extract` writes it: every field as read, and where it came from.

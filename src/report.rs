@@ -317,7 +317,8 @@ impl Page {
         let shown: Vec<usize> = order.iter().copied().take(MAX_GROUPS).collect();
         let rows = topic_rows(t);
         let (cell_w, cell_h, left, top) = (46.0, 20.0, 190.0, 120.0);
-        let width = left + cell_w * shown.len() as f64 + 20.0;
+        // room on the right for the last labels, which lean right
+        let width = left + cell_w * shown.len() as f64 + 110.0;
         let height = top + cell_h * t.topics.len() as f64 + 60.0;
         let _ = writeln!(
             self.out,
@@ -713,7 +714,7 @@ impl Page {
         let position: BTreeMap<usize, usize> =
             shown.iter().enumerate().map(|(i, &g)| (g, i)).collect();
         let (left, top, cell) = (190.0, 130.0, 18.0);
-        let size = left + cell * shown.len() as f64 + 20.0;
+        let size = left + cell * shown.len() as f64 + 110.0;
         let height = top + cell * shown.len() as f64 + 10.0;
         let _ = writeln!(
             self.out,
@@ -815,7 +816,13 @@ impl Page {
         // the largest clusters, with their outlets
         let mut clusters: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
         for d in &t.duplicates {
-            clusters.entry(d.cluster).or_default().push(d.article);
+            let members = clusters.entry(d.cluster).or_default();
+            // the cluster's first article (the original) leads its list
+            if d.role == "first" {
+                members.insert(0, d.article);
+            } else {
+                members.push(d.article);
+            }
         }
         let mut clusters: Vec<(u64, Vec<usize>)> = clusters.into_iter().collect();
         clusters.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));

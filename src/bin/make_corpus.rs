@@ -104,6 +104,10 @@ struct Flags {
     /// Share of articles that republish an earlier article of another outlet (wire copy).
     #[arg(long, default_value_t = 0.0)]
     copies: f64,
+    /// Outlets per language (a daily, a wire, a broadcaster, then numbered ones: 10 gives the
+    /// 320 outlets of a national press corpus).
+    #[arg(long, default_value_t = 3)]
+    outlets_per_language: usize,
     /// The NTREX documents, one `<code>.jsonl.gz` (or `.jsonl`) a language.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ntrex"))]
     ntrex: PathBuf,
@@ -203,10 +207,19 @@ fn generate(flags: &Flags) -> io::Result<String> {
         .iter()
         .enumerate()
         .flat_map(|(language, (_, iso, country))| {
-            KINDS.iter().map(move |kind| Outlet {
-                name: format!("{iso}-{kind}"),
-                country,
-                language,
+            (0..flags.outlets_per_language.max(1)).map(move |k| {
+                let kind = KINDS[k % KINDS.len()];
+                // the first of each kind keeps its plain name, so the default corpus is as before
+                let name = if k < KINDS.len() {
+                    format!("{iso}-{kind}")
+                } else {
+                    format!("{iso}-{kind}-{}", k / KINDS.len() + 1)
+                };
+                Outlet {
+                    name,
+                    country,
+                    language,
+                }
             })
         })
         .collect();

@@ -42,37 +42,55 @@ pub fn read(
             return Ok(());
         }
         let start = input.position;
-        let (outcome, rejected) = {
+        // A member's bytes are checked (CRC) only at its end: what it held is handed on once
+        // it proved sound, so a damaged member is one rejection, not garbage pages. Past
+        // MAX_PENDING_BYTES (an archive written as one huge member) records go on as they
+        // come, to keep memory flat.
+        let mut pending: Vec<Record> = Vec::new();
+        let mut pending_bytes = 0usize;
+        let mut hold = |record: Record| {
+            pending_bytes += match &record {
+                Record::Page(p) => p.bytes.len(),
+                _ => 64,
+            };
+            pending.push(record);
+            if pending_bytes > MAX_PENDING_BYTES {
+                pending.drain(..).for_each(&mut *emit);
+                pending_bytes = 0;
+            }
+        };
+        let outcome = {
             let mut member = BufReader::new(GzDecoder::new(&mut input));
             let mut counted = Counted {
                 inner: &mut member,
                 position: 0,
             };
-            match archive.read_records(&mut counted, Some(start), emit) {
+            match archive.read_records(&mut counted, Some(start), &mut hold) {
                 // a broken record in a sound member: the next member is the next record
-                Err(e) if is_rejected(&e) => {
-                    (io::copy(&mut member, &mut io::sink()).map(drop), true)
-                }
-                other => (other, false),
+                Err(e) if is_rejected(&e) => io::copy(&mut member, &mut io::sink()).map(drop),
+                other => other,
             }
         };
-        if let Err(e) = outcome {
-            // a record already rejected is not rejected twice for the member it was in
-            if !rejected {
+        match outcome {
+            Ok(()) => pending.into_iter().for_each(&mut *emit),
+            Err(e) => {
                 emit(Record::Rejected(Rejection::article(
                     &file.display,
                     None,
                     format!("corrupt gzip member at byte {start}, skipped to the next member: {e}"),
                     &[],
                 )));
+                if input.position == start {
+                    input.consume(1); // never look at the same bad bytes twice
+                }
+                skip_to_gzip_member(&mut input)?;
             }
-            if input.position == start {
-                input.consume(1); // never look at the same bad bytes twice
-            }
-            skip_to_gzip_member(&mut input)?;
         }
     }
 }
+
+/// Bytes of records held back until their gzip member proves sound.
+const MAX_PENDING_BYTES: usize = 64 << 20;
 
 /// The error that ends reading after a broken record was rejected: the caller only has to
 /// find where the next record starts.

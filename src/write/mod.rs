@@ -10,7 +10,7 @@ mod staging;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::{self, File};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use polars::prelude::*;
@@ -72,9 +72,10 @@ pub fn comparison_headers(t: &Tables) -> Result<Vec<String>> {
 }
 
 /// Writes every table into `dir`.
-pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
+pub fn write_tables(dir: &Path, t: &Tables, parquet: bool) -> Result<()> {
     // checked first: an ambiguous table is an error before any file is written
     let comparison_headers = comparison_headers(t)?;
+    let dir = &Out { dir, parquet };
     write_groups(dir, t)?;
     write_articles(dir, t)?;
     write_article_topics(dir, t)?;
@@ -92,7 +93,7 @@ pub fn write_tables(dir: &Path, t: &Tables) -> Result<()> {
     write_excluded(dir, t)
 }
 
-fn write_contexts(dir: &Path, t: &Tables) -> Result<()> {
+fn write_contexts(dir: &Out, t: &Tables) -> Result<()> {
     let c = &t.contexts;
     let keys: Vec<&[String]> = c
         .iter()
@@ -118,7 +119,7 @@ fn write_contexts(dir: &Path, t: &Tables) -> Result<()> {
     write(dir, "contexts.csv", cols)
 }
 
-fn write_excluded(dir: &Path, t: &Tables) -> Result<()> {
+fn write_excluded(dir: &Out, t: &Tables) -> Result<()> {
     let e = &t.excluded;
     write(
         dir,
@@ -140,7 +141,7 @@ fn group_columns(t: &Tables, keys: &[&[String]]) -> Vec<Column> {
         .collect()
 }
 
-fn write_groups(dir: &Path, t: &Tables) -> Result<()> {
+fn write_groups(dir: &Out, t: &Tables) -> Result<()> {
     let g = &t.groups;
     let keys: Vec<&[String]> = g.iter().map(|r| r.group.as_slice()).collect();
     let mut cols = group_columns(t, &keys);
@@ -156,7 +157,7 @@ fn write_groups(dir: &Path, t: &Tables) -> Result<()> {
     write(dir, "groups.csv", cols)
 }
 
-fn write_group_similarity(dir: &Path, t: &Tables) -> Result<()> {
+fn write_group_similarity(dir: &Out, t: &Tables) -> Result<()> {
     let s = &t.group_similarity;
     let mut cols = Vec::new();
     for (side, pick) in [("a", true), ("b", false)] {
@@ -183,7 +184,7 @@ fn write_group_similarity(dir: &Path, t: &Tables) -> Result<()> {
     write(dir, "group_similarity.csv", cols)
 }
 
-fn write_articles(dir: &Path, t: &Tables) -> Result<()> {
+fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
     // the article rows and their copy status, chunked together
     let rows: Vec<(&ArticleRow, Option<(usize, f64)>)> =
         t.articles.iter().zip(t.copy_of.iter().copied()).collect();
@@ -226,7 +227,7 @@ fn write_articles(dir: &Path, t: &Tables) -> Result<()> {
     })
 }
 
-fn write_duplicates(dir: &Path, t: &Tables) -> Result<()> {
+fn write_duplicates(dir: &Out, t: &Tables) -> Result<()> {
     let d = &t.duplicates;
     let article = |i: usize| &t.articles[i];
     write(
@@ -260,7 +261,7 @@ fn write_duplicates(dir: &Path, t: &Tables) -> Result<()> {
     )
 }
 
-fn write_article_topics(dir: &Path, t: &Tables) -> Result<()> {
+fn write_article_topics(dir: &Out, t: &Tables) -> Result<()> {
     write_in_chunks(dir, "article_topics.csv", &t.article_topics, |at| {
         vec![
             text("article_id", at.iter().map(|r| r.article_id.as_str())),
@@ -272,7 +273,7 @@ fn write_article_topics(dir: &Path, t: &Tables) -> Result<()> {
     })
 }
 
-fn write_topics_by_group(dir: &Path, t: &Tables) -> Result<()> {
+fn write_topics_by_group(dir: &Out, t: &Tables) -> Result<()> {
     let tg = &t.topics_by_group;
     let keys: Vec<&[String]> = tg.iter().map(|r| r.group.as_slice()).collect();
     let mut cols = group_columns(t, &keys);
@@ -299,7 +300,7 @@ fn write_topics_by_group(dir: &Path, t: &Tables) -> Result<()> {
     write(dir, "topics_by_group.csv", cols)
 }
 
-fn write_topic_comparison(dir: &Path, t: &Tables, headers: &[String]) -> Result<()> {
+fn write_topic_comparison(dir: &Out, t: &Tables, headers: &[String]) -> Result<()> {
     let tc = &t.topic_comparison;
     let mut cols = vec![text("topic", tc.rows.iter().map(|r| r.0.as_str()))];
     for (i, name) in headers.iter().enumerate() {
@@ -308,7 +309,7 @@ fn write_topic_comparison(dir: &Path, t: &Tables, headers: &[String]) -> Result<
     write(dir, "topic_comparison.csv", cols)
 }
 
-fn write_terms_by_group(dir: &Path, t: &Tables) -> Result<()> {
+fn write_terms_by_group(dir: &Out, t: &Tables) -> Result<()> {
     let tt = &t.terms_by_group;
     let keys: Vec<&[String]> = tt.iter().map(|r| r.group.as_slice()).collect();
     let mut cols = group_columns(t, &keys);
@@ -331,30 +332,29 @@ fn write_terms_by_group(dir: &Path, t: &Tables) -> Result<()> {
 
 /// A few groups at a time (scored in parallel), appended in group order to one file: keyness
 /// can have millions of rows, which need not all be in memory at once.
-fn write_keyness(dir: &Path, t: &Tables) -> Result<()> {
-    let path = dir.join("keyness.csv");
-    let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+fn write_keyness(dir: &Out, t: &Tables) -> Result<()> {
+    let mut table = TableWriter::create(dir, "keyness.csv")?;
     let groups = t.keyness.slices();
     let window = 2 * rayon::current_num_threads().max(1);
-    let mut header = true;
+    let mut empty = true;
     for start in (0..groups).step_by(window) {
         let chunk: Vec<Vec<KeynessRow>> = (start..(start + window).min(groups))
             .into_par_iter()
             .map(|gi| t.keyness.rows(gi))
             .collect();
         for k in &chunk {
-            write_to(&mut file, &path, keyness_columns(t, k), header)?;
-            header = false;
+            table.frame(keyness_columns(t, k))?;
+            empty = false;
         }
     }
-    if header {
+    if empty {
         // no group at all: the header alone
-        write_to(&mut file, &path, keyness_columns(t, &[]), true)?;
+        table.frame(keyness_columns(t, &[]))?;
     }
-    Ok(())
+    table.finish()
 }
 
-fn write_languages(dir: &Path, t: &Tables) -> Result<()> {
+fn write_languages(dir: &Out, t: &Tables) -> Result<()> {
     let l = &t.languages;
     let keys: Vec<&[String]> = l.iter().map(|r| r.group.as_slice()).collect();
     let mut cols = group_columns(t, &keys);
@@ -366,7 +366,7 @@ fn write_languages(dir: &Path, t: &Tables) -> Result<()> {
     write(dir, "languages.csv", cols)
 }
 
-fn write_lexicon_coverage(dir: &Path, t: &Tables) -> Result<()> {
+fn write_lexicon_coverage(dir: &Out, t: &Tables) -> Result<()> {
     let c = &t.lexicon_coverage;
     let topic = |r: &crate::compare::CoverageRow| &t.topics[r.topic];
     write(
@@ -386,7 +386,7 @@ fn write_lexicon_coverage(dir: &Path, t: &Tables) -> Result<()> {
     )
 }
 
-fn write_rejected(dir: &Path, t: &Tables) -> Result<()> {
+fn write_rejected(dir: &Out, t: &Tables) -> Result<()> {
     let r = &t.rejected;
     write(
         dir,
@@ -395,7 +395,9 @@ fn write_rejected(dir: &Path, t: &Tables) -> Result<()> {
             text("file", r.iter().map(|r| r.file.as_str())),
             Column::new(
                 "line".into(),
-                r.iter().map(|r| r.line).collect::<Vec<Option<u64>>>(),
+                r.iter()
+                    .map(|r| r.line.map(|l| i64::try_from(l).unwrap_or(i64::MAX)))
+                    .collect::<Vec<Option<i64>>>(),
             ),
             text("scope", r.iter().map(|r| r.scope.as_str())),
             text("reason", r.iter().map(|r| r.reason.as_str())),
@@ -467,8 +469,12 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// A count, as Int64: what R, pandas and DuckDB read without a cast (counts never near 2^63).
 fn count(name: &str, values: impl Iterator<Item = u64>) -> Column {
-    Column::new(name.into(), values.collect::<Vec<u64>>())
+    let values: Vec<i64> = values
+        .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
+        .collect();
+    Column::new(name.into(), values)
 }
 
 fn float(name: &str, values: impl Iterator<Item = f64>) -> Column {
@@ -501,41 +507,96 @@ fn test_pause() {
 /// copies every cell, so a whole table at once would cost memory in proportion to the corpus.
 const ROWS_PER_FRAME: usize = 20_000;
 
-/// Writes `rows` as one CSV table, [`ROWS_PER_FRAME`] rows at a time.
+/// Writes `rows` as one table, [`ROWS_PER_FRAME`] rows at a time.
 fn write_in_chunks<T>(
-    dir: &Path,
+    dir: &Out,
     name: &str,
     rows: &[T],
     columns: impl Fn(&[T]) -> Vec<Column>,
 ) -> Result<()> {
-    let path = dir.join(name);
-    let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    let mut table = TableWriter::create(dir, name)?;
     if rows.is_empty() {
-        write_to(&mut file, &path, columns(rows), true)?;
+        table.frame(columns(rows))?;
     }
-    for (i, chunk) in rows.chunks(ROWS_PER_FRAME).enumerate() {
-        write_to(&mut file, &path, columns(chunk), i == 0)?;
+    for chunk in rows.chunks(ROWS_PER_FRAME) {
+        table.frame(columns(chunk))?;
     }
+    table.finish()?;
     test_pause();
     Ok(())
 }
 
-fn write(dir: &Path, name: &str, columns: Vec<Column>) -> Result<()> {
-    let path = dir.join(name);
-    let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-    write_to(&mut file, &path, columns, true)?;
+fn write(dir: &Out, name: &str, columns: Vec<Column>) -> Result<()> {
+    let mut table = TableWriter::create(dir, name)?;
+    table.frame(columns)?;
+    table.finish()?;
     test_pause();
     Ok(())
 }
 
-/// Writes columns as CSV rows to `file`, with the header row if `header`.
-fn write_to(file: &mut File, path: &Path, columns: Vec<Column>, header: bool) -> Result<()> {
-    let height = columns.first().map_or(0, |c| c.len());
-    let mut df = DataFrame::new(height, columns).map_err(|e| Error::io(path, e))?;
-    CsvWriter::new(file)
-        .include_header(header)
-        .finish(&mut df)
-        .map_err(|e| Error::io(path, e))
+/// Where the tables go, and whether as Parquet too.
+pub struct Out<'a> {
+    dir: &'a Path,
+    parquet: bool,
+}
+
+/// One table being written frame by frame: the CSV, and `<table>.parquet` beside it when
+/// `[output] formats` asks for it (the same cells, typed: Int64 counts, Float64 statistics,
+/// UTF-8 text; zstd).
+struct TableWriter {
+    csv_path: PathBuf,
+    csv: File,
+    header: bool,
+    parquet_path: Option<PathBuf>,
+    parquet: Option<polars::io::parquet::write::BatchedWriter<File>>,
+}
+
+impl TableWriter {
+    fn create(out: &Out, name: &str) -> Result<TableWriter> {
+        let csv_path = out.dir.join(name);
+        let csv = File::create(&csv_path).map_err(|e| Error::io(&csv_path, e))?;
+        let parquet_path = out
+            .parquet
+            .then(|| out.dir.join(name.replace(".csv", ".parquet")));
+        Ok(TableWriter {
+            csv_path,
+            csv,
+            header: true,
+            parquet_path,
+            parquet: None,
+        })
+    }
+
+    fn frame(&mut self, columns: Vec<Column>) -> Result<()> {
+        let height = columns.first().map_or(0, |c| c.len());
+        let mut df = DataFrame::new(height, columns).map_err(|e| Error::io(&self.csv_path, e))?;
+        CsvWriter::new(&mut self.csv)
+            .include_header(self.header)
+            .finish(&mut df)
+            .map_err(|e| Error::io(&self.csv_path, e))?;
+        self.header = false;
+        if let Some(path) = &self.parquet_path {
+            if self.parquet.is_none() {
+                let file = File::create(path).map_err(|e| Error::io(path, e))?;
+                let writer = ParquetWriter::new(file)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .batched(df.schema())
+                    .map_err(|e| Error::io(path, e))?;
+                self.parquet = Some(writer);
+            }
+            if let Some(writer) = self.parquet.as_mut() {
+                writer.write_batch(&df).map_err(|e| Error::io(path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        if let (Some(path), Some(writer)) = (self.parquet_path, self.parquet) {
+            writer.finish().map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -570,8 +631,12 @@ mod tests {
                 count("n", r.iter().map(|x| x.2)),
             ]
         };
-        write_in_chunks(dir.path(), "chunked.csv", &rows, columns).unwrap();
-        write(dir.path(), "whole.csv", columns(&rows)).unwrap();
+        let out = Out {
+            dir: dir.path(),
+            parquet: false,
+        };
+        write_in_chunks(&out, "chunked.csv", &rows, columns).unwrap();
+        write(&out, "whole.csv", columns(&rows)).unwrap();
         let chunked = std::fs::read(dir.path().join("chunked.csv")).unwrap();
         assert_eq!(
             chunked,
@@ -581,7 +646,7 @@ mod tests {
             chunked.iter().filter(|&&b| b == b'\n').count(),
             rows.len() + 1
         );
-        write_in_chunks(dir.path(), "empty.csv", &rows[..0], columns).unwrap();
+        write_in_chunks(&out, "empty.csv", &rows[..0], columns).unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("empty.csv")).unwrap(),
             "name,ratio,n\n"
