@@ -498,13 +498,14 @@ impl Page {
             .collect();
         let mut slices: Vec<(usize, String, Vec<KeyTerm>)> = Vec::new();
         for index in 0..t.keyness.slices() {
-            let rows = t.keyness.rows(index);
-            let Some(first) = rows.first() else { continue };
-            let label = group_label(&first.group);
+            // only the shown groups' rows are computed
+            let label = group_label(t.keyness.slice_group(index));
             let Some(&r) = rank.get(&label) else { continue };
             if r >= MAX_GROUPS {
                 continue;
             }
+            let rows = t.keyness.rows(index);
+            let Some(first) = rows.first() else { continue };
             let language = first.language.to_string();
             let top: Vec<KeyTerm> = rows
                 .iter()

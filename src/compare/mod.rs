@@ -748,6 +748,11 @@ impl Keyness {
         self.slices.len()
     }
 
+    /// The group of slice `index`, without computing its rows.
+    pub fn slice_group(&self, index: usize) -> &[String] {
+        &self.groups[self.slices[index].0].0
+    }
+
     /// What could not be compared, for the summary and the manifest.
     pub fn notes(&self) -> &[String] {
         &self.notes
