@@ -211,6 +211,15 @@ impl Page {
         let _ = writeln!(self.out, "<p class=\"note\">{}</p>", esc(text));
     }
 
+    /// Says what a chart left out, when it showed `shown` of `total` groups.
+    fn note_cut(&mut self, shown: usize, total: usize, rest: &str) {
+        if total > shown {
+            self.note(&format!(
+                "The {shown} largest of {total} groups are shown; {rest}."
+            ));
+        }
+    }
+
     /// 1. The run.
     fn run(&mut self, t: &Tables, f: &RunFacts) {
         self.section(
@@ -406,13 +415,11 @@ impl Page {
             left + 224.0,
             ly + 10.0
         );
-        if t.groups.len() > shown.len() {
-            self.note(&format!(
-                "The {} largest of {} groups are shown; topics_by_group.csv and topic_comparison.csv hold all.",
-                shown.len(),
-                t.groups.len()
-            ));
-        }
+        self.note_cut(
+            shown.len(),
+            t.groups.len(),
+            "topics_by_group.csv and topic_comparison.csv hold all",
+        );
         self.end_section();
     }
 
@@ -474,13 +481,7 @@ impl Page {
             self.out.push_str("</svg></figure>\n");
         }
         self.out.push_str("</div>\n");
-        if t.groups.len() > shown.len() {
-            self.note(&format!(
-                "The {} largest of {} groups are shown in each chart.",
-                shown.len(),
-                t.groups.len()
-            ));
-        }
+        self.note_cut(shown.len(), t.groups.len(), "the same in each chart");
         self.end_section();
     }
 
@@ -755,13 +756,11 @@ impl Page {
             }
         }
         self.out.push_str("</svg>\n");
-        if t.groups.len() > shown.len() {
-            self.note(&format!(
-                "The {} largest of {} groups; group_similarity.csv holds every pair.",
-                shown.len(),
-                t.groups.len()
-            ));
-        }
+        self.note_cut(
+            shown.len(),
+            t.groups.len(),
+            "group_similarity.csv holds every pair",
+        );
         // wire copy per group: the groups with most copies first
         let mut copying: Vec<usize> = (0..t.groups.len())
             .filter(|&g| t.groups[g].copies > 0 || t.groups[g].copied_by_others > 0)
