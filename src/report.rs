@@ -325,7 +325,10 @@ impl Page {
         );
         let shown: Vec<usize> = order.iter().copied().take(MAX_GROUPS).collect();
         let rows = topic_rows(t);
-        let (cell_w, cell_h, left, top) = (46.0, 20.0, 190.0, 120.0);
+        // cells narrow with many groups, so that the chart stays near the page's width
+        let cell_w = (880.0 / shown.len().max(1) as f64).clamp(26.0, 46.0);
+        let (cell_h, left, top) = (20.0, 190.0, 120.0);
+        let value_font = if cell_w < 34.0 { 9 } else { 11 };
         // room on the right for the last labels, which lean right
         let width = left + cell_w * shown.len() as f64 + 110.0;
         let height = top + cell_h * t.topics.len() as f64 + 60.0;
@@ -383,7 +386,7 @@ impl Page {
                 };
                 let _ = writeln!(
                     self.out,
-                    "<g class=\"cell\"><rect x=\"{cx}\" y=\"{cy}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" style=\"fill:{}\">{}</text></g>",
+                    "<g class=\"cell\"><rect x=\"{cx}\" y=\"{cy}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" style=\"fill:{};font-size:{value_font}px\">{}</text></g>",
                     cell_w - 1.0,
                     cell_h - 1.0,
                     shade(value),
