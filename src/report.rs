@@ -239,11 +239,7 @@ impl Page {
             _ => "no readable dates".into(),
         };
         let copies = t.copy_of.iter().filter(|c| c.is_some()).count();
-        let mut languages: BTreeMap<&str, u64> = BTreeMap::new();
-        for a in &t.articles {
-            *languages.entry(a.language).or_default() += 1;
-        }
-        let languages = languages
+        let languages = articles_per_language(t)
             .iter()
             .map(|(l, n)| format!("{l} {n}"))
             .collect::<Vec<_>>()
@@ -868,10 +864,7 @@ impl Page {
             "7. Languages and lexicon coverage",
             "articles per detected language, and the topics the lexicon has no terms for in a language: those count 0 there by construction, not because the outlets ignore them.",
         );
-        let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
-        for a in &t.articles {
-            *totals.entry(a.language).or_default() += 1;
-        }
+        let totals = articles_per_language(t);
         let max = totals.values().copied().max().unwrap_or(1).max(1);
         let (left, width, row_h) = (60.0, 420.0, 16.0);
         let height = 6.0 + row_h * totals.len() as f64;
@@ -908,6 +901,15 @@ impl Page {
         }
         self.end_section();
     }
+}
+
+/// Analysed articles by detected language (languages.csv summed over groups).
+fn articles_per_language(t: &Tables) -> BTreeMap<String, u64> {
+    let mut totals = BTreeMap::new();
+    for row in &t.languages {
+        *totals.entry(row.language.clone()).or_default() += row.articles;
+    }
+    totals
 }
 
 /// A distinctive term: its display form, G² and count in the group.

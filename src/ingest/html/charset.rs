@@ -8,6 +8,8 @@
 
 use encoding_rs::{Encoding, UTF_8};
 
+use super::find;
+
 /// How far into a page a `<meta charset>` is looked for (the standard says 1024 bytes;
 /// real pages put long comments and scripts first).
 const PRESCAN_BYTES: usize = 4096;
@@ -94,10 +96,6 @@ fn trim_start(bytes: &[u8]) -> &[u8] {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(bytes.len());
     &bytes[skip..]
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The `charset` parameter of a `Content-Type` value (`text/html; charset=windows-1251`).

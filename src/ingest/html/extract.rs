@@ -3,11 +3,13 @@
 //! The heuristics follow those published by trafilatura (Barbaresi 2021) and Readability:
 //! boilerplate is dropped by element (navigation, forms, asides, footers …) and by the names
 //! sites give it in `class` / `id` (share, related, comments, cookie, newsletter …); the
-//! article body is the first element a known body name marks (`itemprop="articleBody"`,
-//! `article-body`, `entry-content`, `<article>` …); its text is kept block by block, leaving
-//! out blocks that are mostly links. When no such element holds enough text, a
-//! Readability-style score (text and commas of each paragraph, credited to its parent)
-//! finds the densest container instead.
+//! article body is the element a known body name marks (`itemprop="articleBody"`,
+//! `article-body`, `entry-content`, `<article>` …, the tiers tried in order, within a tier
+//! the one with most paragraph text and its same-class parts); its text is kept block by
+//! block, leaving out blocks that are mostly links. When no such element holds enough text,
+//! a Readability-style score (text and commas of each paragraph, credited to its parent)
+//! finds the densest container instead. The lead before the body and long paragraphs
+//! elsewhere on the page are added.
 
 use ego_tree::NodeRef;
 use scraper::{Html, Node};
@@ -27,8 +29,8 @@ pub fn extract(html: &str) -> Page {
     let doc = Html::parse_document(html);
     let root = doc.tree.root();
     let mut page = Page::default();
-    read_meta(root, &mut page);
-    let titles = [page.title.clone(), h1_of(root)];
+    let h1 = read_meta(root, &mut page);
+    let titles = [page.title.clone(), h1];
     page.text = main_text(root, &titles);
     page
 }
@@ -51,7 +53,8 @@ const DATE_NAMES: &[&str] = &[
     "sailthru.date",
 ];
 
-fn read_meta(root: NodeRef<Node>, page: &mut Page) {
+/// Fills the page's fields from its markup; returns the text of its first `<h1>`.
+fn read_meta(root: NodeRef<Node>, page: &mut Page) -> String {
     let mut og_title = String::new();
     let mut title_tag = String::new();
     let mut h1 = String::new();
@@ -122,7 +125,7 @@ fn read_meta(root: NodeRef<Node>, page: &mut Page) {
         }
     }
     let meta_date = meta_date.map(|(_, d)| d).unwrap_or_default();
-    page.title = first_non_empty([og_title, h1, json_ld_headline, title_tag]);
+    page.title = first_non_empty([og_title, h1.clone(), json_ld_headline, title_tag]);
     page.published = first_non_empty([meta_date, json_ld_date, time_date]);
     page.url = first_non_empty([canonical, og_url]);
     let lang = first_non_empty([lang, meta_lang]);
@@ -133,14 +136,7 @@ fn read_meta(root: NodeRef<Node>, page: &mut Page) {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-}
-
-/// The text of the first `<h1>`.
-fn h1_of(root: NodeRef<Node>) -> String {
-    root.descendants()
-        .find(|n| matches!(n.value(), Node::Element(e) if e.name() == "h1"))
-        .map(collapsed_text)
-        .unwrap_or_default()
+    h1
 }
 
 fn first_non_empty<const N: usize>(values: [String; N]) -> String {
@@ -325,7 +321,6 @@ const BOILERPLATE_WORDS: &[&str] = &[
     "advert",
     "advertisement",
     "adverts",
-    "akismet",
     "attachment",
     "author",
     "authors",
@@ -334,9 +329,6 @@ const BOILERPLATE_WORDS: &[&str] = &[
     "breadcrumbs",
     "byline",
     "caption",
-    "comment",
-    "commentlist",
-    "comments",
     "consent",
     "cookie",
     "cookies",
@@ -346,7 +338,6 @@ const BOILERPLATE_WORDS: &[&str] = &[
     "criteo",
     "date",
     "dateline",
-    "disqus",
     "footer",
     "legend",
     "menu",

@@ -103,7 +103,7 @@ const MAX_NESTING: usize = 2_000;
 fn nesting_depth(html: &str) -> usize {
     let bytes = html.as_bytes();
     let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
-    while let Some(at) = memchr_lt(&bytes[i..]) {
+    while let Some(at) = bytes[i..].iter().position(|&b| b == b'<') {
         i += at + 1;
         let rest = &bytes[i..];
         if rest.starts_with(b"!--") {
@@ -186,10 +186,7 @@ fn is_void_or_optional(name: &[u8]) -> bool {
     )
 }
 
-fn memchr_lt(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'<')
-}
-
+/// Where `needle` first occurs in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
