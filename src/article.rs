@@ -715,6 +715,19 @@ pub struct ArticleRow {
     pub topic_hits: Vec<(usize, u32)>,
     /// The body's shingles, for duplicate detection (empty when it is off).
     pub sketch: Sketch,
+    /// Whether the id came from the input (and so must be unique per outlet).
+    pub id_from_input: bool,
+}
+
+/// What an [`ArticleRow`] holds besides its text fields.
+pub struct RowNumbers {
+    pub language: &'static str,
+    pub language_confidence: f64,
+    pub words: u64,
+    pub terms: u64,
+    pub topic_hits: Vec<(usize, u32)>,
+    pub sketch: Sketch,
+    pub id_from_input: bool,
 }
 
 /// The text fields of an [`ArticleRow`]: the article's own fields but its text, plus where
@@ -785,6 +798,29 @@ impl ArticleRow {
             terms: tally.terms,
             topic_hits: tally.hits.clone(),
             sketch: Sketch::default(),
+            id_from_input: raw.id_from_input,
+        }
+    }
+
+    /// A row whose text fields are `fields` (in [`RowField::ALL`]'s order), its numbers as
+    /// given: a row read back from partial counts.
+    pub fn from_fields(fields: [&str; RowField::COUNT], numbers: RowNumbers) -> ArticleRow {
+        let mut joined = String::with_capacity(fields.iter().map(|p| p.len()).sum());
+        let mut ends = [0u32; RowField::COUNT];
+        for (end, part) in ends.iter_mut().zip(fields) {
+            joined.push_str(part);
+            *end = u32::try_from(joined.len()).unwrap_or(u32::MAX);
+        }
+        ArticleRow {
+            fields: joined.into(),
+            ends,
+            language: numbers.language,
+            language_confidence: numbers.language_confidence,
+            words: numbers.words,
+            terms: numbers.terms,
+            topic_hits: numbers.topic_hits,
+            sketch: numbers.sketch,
+            id_from_input: numbers.id_from_input,
         }
     }
 

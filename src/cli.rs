@@ -28,6 +28,14 @@ pub enum Command {
         /// A file or folder to read instead of the config's [run] inputs (repeatable).
         #[arg(long = "input", short, value_name = "PATH")]
         inputs: Vec<PathBuf>,
+        /// Like --input, for each line of FILE (a path; blank lines and `#` comments skipped):
+        /// a shard's share of a long list of files.
+        #[arg(long, value_name = "FILE")]
+        inputs_from: Option<PathBuf>,
+        /// Write this shard's partial counts into DIR instead of the tables, for `newsprism
+        /// compare --partials` (see docs/scaling.md).
+        #[arg(long, value_name = "DIR", conflicts_with = "output")]
+        partials: Option<PathBuf>,
         /// Write the tables here instead of <[run] output>/<[run] name>.
         #[arg(long, short, value_name = "DIR")]
         output: Option<PathBuf>,
@@ -35,6 +43,26 @@ pub enum Command {
         #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
         /// No progress bar and no summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Sum the partial counts of `run --partials` (one folder per shard, or folders summed
+    /// already, e.g. by the Spark job in scale/) and write the tables, report and manifest
+    /// that `run` would write on all their inputs.
+    Compare {
+        /// Partial folders to sum.
+        #[arg(long, required = true, num_args = 1.., value_name = "DIR")]
+        partials: Vec<PathBuf>,
+        /// The config the partials were made with (compared by fingerprint).
+        #[arg(long, short, default_value = "config.toml")]
+        config: PathBuf,
+        /// Write the tables here instead of <[run] output>/<[run] name>.
+        #[arg(long, short, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// No summary.
         #[arg(long, short)]
         quiet: bool,
     },

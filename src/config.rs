@@ -482,6 +482,8 @@ const UTC: chrono::FixedOffset = match chrono::FixedOffset::east_opt(0) {
 pub struct Overrides {
     pub inputs: Vec<PathBuf>,
     pub output: Option<PathBuf>,
+    /// The command reads no input (`compare --partials`): `[run] inputs` need not exist here.
+    pub inputs_unused: bool,
 }
 
 /// The validated configuration of one run, paths resolved.
@@ -832,13 +834,13 @@ fn resolve_paths(
     } else {
         file.run.inputs.clone()
     };
-    if inputs.is_empty() {
+    if inputs.is_empty() && !overrides.inputs_unused {
         return Err(src.at(
             "inputs",
             "[run] inputs is empty and no --input was given".into(),
         ));
     }
-    for input in &inputs {
+    for input in inputs.iter().filter(|_| !overrides.inputs_unused) {
         if std::fs::symlink_metadata(input).is_err() {
             return Err(src.at(
                 "inputs",

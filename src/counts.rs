@@ -6,7 +6,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::article::{ArticleRow, ArticleTally, Context, Processed, Provenance};
+use crate::article::{ArticleRow, ArticleTally, Context, Processed, Provenance, RowField};
 use crate::ingest::Rejection;
 use crate::vocabulary::Vocabulary;
 
@@ -224,6 +224,9 @@ pub struct Excluded {
     pub article_id: String,
     pub source: String,
     pub reason: String,
+    /// For duplicate ids across the shards of a partial run.
+    pub outlet: String,
+    pub id_from_input: bool,
 }
 
 impl Counts {
@@ -247,6 +250,8 @@ impl Counts {
                 article_id: article.row.id().to_string(),
                 source: article.row.source().to_string(),
                 reason,
+                outlet: article.row.get(RowField::Outlet).to_string(),
+                id_from_input: article.row.id_from_input,
             });
             return;
         }

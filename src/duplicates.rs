@@ -95,6 +95,22 @@ impl Sketch {
         self.hashes.is_empty()
     }
 
+    /// The sampling level and the kept hashes, as stored in partial counts.
+    pub fn parts(&self) -> (u32, &[u32]) {
+        (self.level, &self.hashes)
+    }
+
+    /// A sketch stored by [`Sketch::parts`]; `None` unless the hashes are sorted, distinct
+    /// and of the level (anything else was not written by [`sketch`]).
+    pub fn from_parts(level: u32, hashes: Vec<u32>) -> Option<Sketch> {
+        let ordered = hashes.windows(2).all(|w| w[0] < w[1]);
+        let of_level = hashes.iter().all(|h| h.leading_zeros() >= level);
+        (level < 32 && ordered && of_level).then(|| Sketch {
+            level,
+            hashes: hashes.into(),
+        })
+    }
+
     fn view(&self) -> View<'_> {
         View {
             level: self.level,

@@ -24,6 +24,7 @@ pub mod duplicates;
 pub mod error;
 pub mod ingest;
 pub mod language;
+pub mod partials;
 pub mod pipeline;
 pub mod report;
 pub mod select;

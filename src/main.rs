@@ -2,6 +2,7 @@
 
 mod cli;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -37,13 +38,44 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Run {
             config,
-            inputs,
+            mut inputs,
+            inputs_from,
+            output,
+            partials,
+            threads,
+            quiet,
+        } => {
+            if let Some(list) = inputs_from {
+                inputs.extend(read_input_list(&list)?);
+            }
+            let overrides = Overrides {
+                inputs,
+                output,
+                inputs_unused: false,
+            };
+            let options = RunOptions {
+                threads: threads.map(usize::from),
+                quiet,
+            };
+            match partials {
+                Some(dir) => run_partials(&config, overrides, options, &dir),
+                None => run(&config, overrides, options),
+            }
+        }
+        Command::Compare {
+            partials,
+            config,
             output,
             threads,
             quiet,
-        } => run(
+        } => compare(
             &config,
-            Overrides { inputs, output },
+            &partials,
+            Overrides {
+                inputs: Vec::new(),
+                output,
+                inputs_unused: true,
+            },
             RunOptions {
                 threads: threads.map(usize::from),
                 quiet,
@@ -79,11 +111,69 @@ fn extract(paths: &[std::path::PathBuf], config: Option<&std::path::Path>) -> Re
     Ok(())
 }
 
+/// The paths listed in `list`, one a line.
+fn read_input_list(list: &Path) -> Result<Vec<PathBuf>, Error> {
+    let text = std::fs::read_to_string(list)
+        .map_err(|e| Error::config(format!("--inputs-from {}: {e}", list.display())))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(PathBuf::from)
+        .collect())
+}
+
+/// `run --partials`: one shard's counts, and a line saying where they went.
+fn run_partials(
+    config: &Path,
+    overrides: Overrides,
+    options: RunOptions,
+    dir: &Path,
+) -> Result<(), Error> {
+    let settings = Settings::load(config, &overrides)?;
+    let summary = pipeline::run_partials(&settings, &options, dir)?;
+    for warning in &summary.warnings {
+        eprintln!("newsprism: warning: {warning}");
+    }
+    if !options.quiet {
+        let a = summary.accounting;
+        println!(
+            "newsprism: {} articles read: {} analysed, {} rejected; {} files; {:.2} s",
+            a.articles_discovered(),
+            a.articles_analysed,
+            a.articles_rejected,
+            a.files_discovered,
+            summary.seconds
+        );
+        println!("partial counts written to {}", summary.dir.display());
+    }
+    Ok(())
+}
+
+/// `compare --partials`: the tables from summed partial counts.
+fn compare(
+    config: &Path,
+    dirs: &[PathBuf],
+    overrides: Overrides,
+    options: RunOptions,
+) -> Result<(), Error> {
+    let settings = Settings::load(config, &overrides)?;
+    let summary = pipeline::compare_partials(&settings, &options, dirs)?;
+    report_run(&settings, &summary, &options);
+    Ok(())
+}
+
 /// Runs the pipeline and prints a one-paragraph summary (unless quiet). Articles that cannot
 /// be read are not errors: they are counted and listed in rejected.csv.
 fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> Result<(), Error> {
     let settings = Settings::load(config, &overrides)?;
     let summary = pipeline::run(&settings, &options)?;
+    report_run(&settings, &summary, &options);
+    Ok(())
+}
+
+/// The closing message of `run` and `compare`.
+fn report_run(settings: &Settings, summary: &pipeline::Summary, options: &RunOptions) {
     // said even with --quiet: a nightly log must show them
     for warning in &summary.warnings {
         eprintln!("newsprism: warning: {warning}");
@@ -149,7 +239,6 @@ fn run(config: &std::path::Path, overrides: Overrides, options: RunOptions) -> R
             println!("rejected.csv says what was not analysed and why");
         }
     }
-    Ok(())
 }
 
 /// Validates config and inputs; prints what a run would read. Reads no article.

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -23,6 +23,7 @@ use crate::duplicates;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Format, IngestOptions, Record, Scope, Sources};
 use crate::language::LanguageDetector;
+use crate::partials;
 use crate::report;
 use crate::select::Selection;
 use crate::topics::Lexicon;
@@ -99,40 +100,236 @@ pub struct CheckReport {
 /// Reads every input, analyses every article, and writes the tables and manifest into the
 /// run's output folder, replacing the previous run's folder only once all are written.
 pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
-    let started = Instant::now();
-    let started_at = SystemTime::now();
-    let cfg = &settings.file;
+    let clock = Clock::start();
     let tools = Tools::build(settings)?;
     // locked from the start, so a second run refuses at once rather than after its analysis
     let staging = write::Staging::new(&settings.output_dir)?;
-    let exclude: Vec<PathBuf> = settings.sources.iter().cloned().collect();
-    let (files, walk_rejections) = ingest::discover(&settings.inputs, &exclude);
     let pool = thread_pool(options.threads)?;
-    let cache = RunCache::open(cfg, &staging)?;
+    let partial = read_and_count(settings, &tools, &staging, &pool, options)?;
+    finish(settings, &tools, staging, &pool, partial, clock, true)
+}
+
+/// What `run --partials` did.
+#[derive(Debug, Clone)]
+pub struct PartialSummary {
+    pub dir: PathBuf,
+    pub accounting: Accounting,
+    pub seconds: f64,
+    pub warnings: Vec<String>,
+}
+
+/// `run --partials DIR`: the per-article work of `run` on this shard's inputs, its sums written
+/// into `dir` as partial counts (see [`partials`]) instead of the tables.
+pub fn run_partials(
+    settings: &Settings,
+    options: &RunOptions,
+    dir: &Path,
+) -> Result<PartialSummary> {
+    let clock = Clock::start();
+    let cfg = &settings.file;
+    if cfg.duplicates.enabled && cfg.duplicates.count == CountCopies::First {
+        return Err(Error::config(
+            "[duplicates] count = \"first\" cannot be split into partials: which copy comes first is known only once every shard is read. Use count = \"all\" (copies are still found and listed in duplicates.csv)",
+        ));
+    }
+    let fingerprint = partials::fingerprint(settings)?;
+    let tools = Tools::build(settings)?;
+    let staging = write::Staging::new(dir)?;
+    let pool = thread_pool(options.threads)?;
+    let partial = read_and_count(settings, &tools, &staging, &pool, options)?;
+    let accounting = account(&partial.reports, &partial.unread, &partial.counts);
+    let manifest = partials::ShardManifest {
+        format: partials::FORMAT,
+        newsprism_version: crate::VERSION.to_string(),
+        config_fingerprint: fingerprint,
+        run_inputs: partial.run_inputs.clone(),
+        inputs: partial
+            .reports
+            .iter()
+            .zip(&partial.paths)
+            .map(|(report, path)| partials::ShardInput {
+                path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+                report: report.clone(),
+            })
+            .collect(),
+        topics: tools
+            .lexicon
+            .topics()
+            .iter()
+            .map(|t| t.id.clone())
+            .collect(),
+        group_by: settings
+            .group_by
+            .iter()
+            .map(|g| g.name().to_string())
+            .collect(),
+        articles: partial.counts.articles.len() as u64,
+        articles_from_cache: partial.counts.from_cache,
+        articles_language_from_cache: partial.counts.language_from_cache,
+        warnings: partial.warnings.clone(),
+    };
+    pool.install(|| partials::write(staging.dir(), &partial.as_partial(), &manifest))?;
+    let dir = staging.commit()?;
+    Ok(PartialSummary {
+        dir,
+        accounting,
+        seconds: clock.started.elapsed().as_secs_f64(),
+        warnings: partial.warnings,
+    })
+}
+
+/// `compare --partials DIR…`: sums the partial counts of `dirs` and writes the tables, report
+/// and manifest that `run` writes on the union of their inputs.
+pub fn compare_partials(
+    settings: &Settings,
+    options: &RunOptions,
+    dirs: &[PathBuf],
+) -> Result<Summary> {
+    let clock = Clock::start();
+    let fingerprint = partials::fingerprint(settings)?;
+    let tools = Tools::build(settings)?;
+    let staging = write::Staging::new(&settings.output_dir)?;
+    let pool = thread_pool(options.threads)?;
+    let topics: Vec<String> = tools
+        .lexicon
+        .topics()
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
+    let group_by: Vec<String> = settings
+        .group_by
+        .iter()
+        .map(|g| g.name().to_string())
+        .collect();
+    let read = partials::read(
+        dirs,
+        &fingerprint,
+        &topics,
+        &group_by,
+        settings.file.compare.contexts_per_topic,
+    )?;
+    let p = read.partial;
+    let counted = Counted {
+        counts: p.counts,
+        paths: Vec::new(),
+        reports: p.reports,
+        unread: p.unread,
+        run_inputs: p.run_inputs,
+        warnings: p.warnings,
+        analysed_after: clock.started.elapsed().as_secs_f64(),
+    };
+    finish(settings, &tools, staging, &pool, counted, clock, false)
+}
+
+/// When a command started.
+struct Clock {
+    started: Instant,
+    started_at: SystemTime,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            started: Instant::now(),
+            started_at: SystemTime::now(),
+        }
+    }
+}
+
+/// The parallel stage's result: the sums of every article read, and where each came from.
+struct Counted {
+    counts: Counts,
+    /// Each file's path, beside its report (empty when read back from partials).
+    paths: Vec<PathBuf>,
+    reports: Vec<ingest::FileReport>,
+    /// Inputs that could not be walked.
+    unread: Vec<ingest::Rejection>,
+    run_inputs: Vec<PathBuf>,
+    warnings: Vec<String>,
+    /// Seconds from the start to the end of the parallel stage.
+    analysed_after: f64,
+}
+
+impl Counted {
+    fn as_partial(&self) -> partials::PartialRef<'_> {
+        partials::PartialRef {
+            counts: &self.counts,
+            unread: &self.unread,
+        }
+    }
+}
+
+/// Discovers the inputs, reads and analyses every article (the cache of the previous run in
+/// `staging` reused, this run's written into it) and sums the counts.
+fn read_and_count(
+    settings: &Settings,
+    tools: &Tools,
+    staging: &write::Staging,
+    pool: &rayon::ThreadPool,
+    options: &RunOptions,
+) -> Result<Counted> {
+    let started = Instant::now();
+    let cfg = &settings.file;
+    let exclude: Vec<PathBuf> = settings.sources.iter().cloned().collect();
+    let (files, unread) = ingest::discover(&settings.inputs, &exclude);
+    let cache = RunCache::open(cfg, staging)?;
     let ingest_options = IngestOptions {
         fields: &cfg.input.fields,
         max_article_bytes: cfg.input.max_article_bytes,
         fields_by_path: &settings.fields_by_path,
     };
     let left_out = (cfg.duplicates.enabled && cfg.duplicates.count == CountCopies::First)
-        .then(|| find_copies(&tools, &files, &ingest_options, &pool, &cfg.duplicates));
+        .then(|| find_copies(tools, &files, &ingest_options, pool, &cfg.duplicates));
 
     let step = tools.step(settings, &cache, left_out.as_ref());
-    let (mut counts, mut reports) = analyse_inputs(
+    let (counts, mut reports) = analyse_inputs(
         &step,
         cache.writer.as_ref(),
         &files,
         &ingest_options,
-        &pool,
+        pool,
         options.quiet,
     )?;
     ingest::settle_reports(&mut reports, &counts.rejected);
     let analysed_after = started.elapsed().as_secs_f64();
     let mut warnings = cache.warnings.clone();
     warnings.sort();
-    let cache_report = cache.finish(&staging, &counts)?;
-    let accounting = account(&files, &walk_rejections, &reports, &counts);
-    counts.rejected.extend(walk_rejections);
+    cache.finish(staging)?;
+    Ok(Counted {
+        counts,
+        paths: files.into_iter().map(|f| f.path).collect(),
+        reports,
+        unread,
+        run_inputs: cfg.run.inputs.clone(),
+        warnings,
+        analysed_after,
+    })
+}
+
+/// The serial tail of `run` and `compare`: statistics, tables, report and manifest, then the
+/// output folder swapped in.
+fn finish(
+    settings: &Settings,
+    tools: &Tools,
+    staging: write::Staging,
+    pool: &rayon::ThreadPool,
+    counted: Counted,
+    clock: Clock,
+    cache_written: bool,
+) -> Result<Summary> {
+    let cfg = &settings.file;
+    let Counted {
+        mut counts,
+        reports,
+        unread,
+        run_inputs,
+        mut warnings,
+        analysed_after,
+        ..
+    } = counted;
+    let accounting = account(&reports, &unread, &counts);
+    let cache_report = ManifestCache::of(cfg, &counts, cache_written);
+    counts.rejected.extend(unread);
     let languages = languages_of(&counts);
     let left_out = counts.left_out;
     // duplicate detection and the statistics use the run's --threads as well
@@ -152,7 +349,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         .formats
         .contains(&crate::config::TableFormat::Parquet);
     pool.install(|| write::write_tables(staging.dir(), &tables, parquet))?;
-    let tables_after = started.elapsed().as_secs_f64();
+    let tables_after = clock.started.elapsed().as_secs_f64();
     if cfg.output.report {
         let facts = report::RunFacts {
             name: &cfg.run.name,
@@ -173,7 +370,7 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         };
         write::write_report(staging.dir(), &report::render(&tables, &facts))?;
     }
-    let report_after = started.elapsed().as_secs_f64();
+    let report_after = clock.started.elapsed().as_secs_f64();
     warnings.extend(tables.coverage_warnings.iter().cloned());
 
     let outcome = Outcome {
@@ -185,13 +382,23 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
         notes: tables.keyness.notes().to_vec(),
         left_out,
     };
-    let seconds = started.elapsed().as_secs_f64();
+    let seconds = clock.started.elapsed().as_secs_f64();
     let timing = Phases {
         read_and_analyse: millis(analysed_after),
         statistics_and_tables: millis(tables_after - analysed_after),
         report: millis(report_after - tables_after),
     };
-    let manifest = Manifest::new(settings, &tools.analyzers, &outcome, started_at, timing);
+    // the manifest names the inputs of every shard, as one run on all of them would
+    let mut config = cfg.clone();
+    config.run.inputs = run_inputs;
+    let manifest = Manifest::new(
+        settings,
+        &config,
+        &tools.analyzers,
+        &outcome,
+        clock.started_at,
+        timing,
+    );
     write::write_manifest(staging.dir(), &manifest)?;
     let output_dir = staging.commit()?;
     Ok(Summary {
@@ -315,7 +522,6 @@ impl Tools {
 
 /// The previous run's cache to read, this run's to write, and what to say about them.
 struct RunCache {
-    enabled: bool,
     fingerprints: cache::Fingerprints,
     previous: Option<CacheReader>,
     writer: Option<CacheWriter>,
@@ -350,7 +556,6 @@ impl RunCache {
             None
         };
         Ok(RunCache {
-            enabled: cfg.run.cache,
             fingerprints,
             previous,
             writer,
@@ -358,23 +563,30 @@ impl RunCache {
         })
     }
 
-    /// Seals this run's cache (its header makes it valid) and reports what was reused.
-    fn finish(self, staging: &write::Staging, counts: &Counts) -> Result<ManifestCache> {
+    /// Seals this run's cache: its header makes it valid.
+    fn finish(self, staging: &write::Staging) -> Result<()> {
         if let Some(writer) = self.writer {
             writer
                 .finish(&self.fingerprints)
                 .map_err(|e| Error::io(&staging.dir().join(cache::FOLDER), e))?;
         }
-        Ok(ManifestCache {
-            enabled: self.enabled,
+        Ok(())
+    }
+}
+
+impl ManifestCache {
+    /// The cache as the manifest reports it: whether this run wrote one, and what it reused.
+    fn of(cfg: &ConfigFile, counts: &Counts, written: bool) -> ManifestCache {
+        ManifestCache {
+            enabled: cfg.run.cache && written,
             articles_reused: counts.from_cache,
             articles_language_reused: counts.language_from_cache,
-            fingerprints: self.fingerprints,
+            fingerprints: cache::Fingerprints::of(cfg),
             code: CodeHashes {
                 language: cache::LANGUAGE_CODE,
                 analysis: cache::ANALYSIS_CODE,
             },
-        })
+        }
     }
 }
 
@@ -490,14 +702,13 @@ fn analyse_inputs(
 
 /// Where every file and article went.
 fn account(
-    files: &[ingest::InputFile],
-    walk_rejections: &[ingest::Rejection],
     reports: &[ingest::FileReport],
+    walk_rejections: &[ingest::Rejection],
     counts: &Counts,
 ) -> Accounting {
     let unread_paths: BTreeSet<&str> = walk_rejections.iter().map(|r| r.file.as_str()).collect();
     let accounting = Accounting {
-        files_discovered: (files.len() + unread_paths.len()) as u64,
+        files_discovered: (reports.len() + unread_paths.len()) as u64,
         files_analysed: reports.iter().filter(|r| r.articles > 0).count() as u64,
         articles_analysed: counts.articles.len() as u64,
         articles_excluded: counts.excluded.len() as u64,
@@ -543,12 +754,13 @@ struct Manifest<'a> {
 impl<'a> Manifest<'a> {
     fn new(
         settings: &'a Settings,
+        config: &'a ConfigFile,
         analyzers: &Analyzers,
         outcome: &'a Outcome,
         started_at: SystemTime,
         seconds_by_phase: Phases,
     ) -> Manifest<'a> {
-        let cfg = &settings.file;
+        let cfg = config;
         Manifest {
             newsprism_version: crate::VERSION,
             config_file: settings

@@ -233,7 +233,7 @@ fn read_whole(
 }
 
 /// What reading one file amounted to, for the manifest.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileReport {
     pub file: String,
     pub size: u64,
@@ -245,7 +245,7 @@ pub struct FileReport {
     /// Problems with the file as a whole (cut short, no articles …).
     pub file_problems: u64,
     /// Records that are not articles (WARC requests, metadata, images …), by kind.
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub skipped_records: std::collections::BTreeMap<String, u64>,
 }
 
