@@ -1,0 +1,246 @@
+//! `run --partials` per shard, then `compare --partials`: the tables of one run on every input,
+//! byte for byte, however the files are split; and the partials that cannot be summed are
+//! refused with their reason.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::shards::*;
+use common::*;
+
+/// Round-robin: file i to shard i mod n.
+fn split(files: &[PathBuf], n: usize) -> Vec<Vec<PathBuf>> {
+    let mut shards = vec![Vec::new(); n];
+    for (i, f) in files.iter().enumerate() {
+        shards[i % n].push(f.clone());
+    }
+    shards
+}
+
+fn run_shards(tmp: &Path, config: &Path, shards: &[Vec<PathBuf>], name: &str) -> Vec<PathBuf> {
+    shards
+        .iter()
+        .enumerate()
+        .map(|(k, files)| {
+            let list = tmp.join(format!("{name}-{k}.txt"));
+            write_list(&list, files);
+            let dir = tmp.join(format!("{name}-{k}"));
+            run_ok(&[
+                "run",
+                "--config",
+                config.to_str().unwrap(),
+                "--inputs-from",
+                list.to_str().unwrap(),
+                "--partials",
+                dir.to_str().unwrap(),
+                "--quiet",
+            ]);
+            dir
+        })
+        .collect()
+}
+
+fn compare(config: &Path, dirs: &[PathBuf], out: &Path) -> std::process::Output {
+    let mut args = vec![
+        "compare".to_string(),
+        "--config".into(),
+        config.to_str().unwrap().into(),
+        "--output".into(),
+        out.to_str().unwrap().into(),
+        "--quiet".into(),
+        "--partials".into(),
+    ];
+    args.extend(dirs.iter().map(|d| d.to_str().unwrap().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    newsprism(&args)
+}
+
+#[test]
+fn one_three_and_seven_shards_give_the_tables_of_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tmp.path();
+    let files = corpus(tmp);
+    let config = config(tmp);
+    let all = tmp.join("all.txt");
+    write_list(&all, &files);
+    let single = tmp.join("single");
+    run_into(&config, &single, &["--inputs-from", all.to_str().unwrap()]);
+
+    // what the comparison stands on: copies across shards, rejections of both kinds
+    let duplicates = read_csv(&single.join("duplicates.csv"));
+    assert!(duplicates.len() >= 150, "{} copies", duplicates.len());
+    let rejected = read_csv(&single.join("rejected.csv"));
+    let reasons: Vec<&str> = rejected.iter().map(|r| r["reason"].as_str()).collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("unsupported extension")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("not valid JSON") || r.contains("JSON")),
+        "{reasons:?}"
+    );
+
+    for n in [1, 3, 7] {
+        let shards = split(&files, n);
+        let dirs = run_shards(tmp, &config, &shards, &format!("s{n}"));
+        let out = tmp.join(format!("compared-{n}"));
+        let done = compare(&config, &dirs, &out);
+        assert!(
+            done.status.success(),
+            "{n} shards: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        assert_same_output(&single, &out);
+        if n == 7 {
+            // copies whose original another shard read
+            let shard_of = |source: &str| {
+                let file = source.split(':').next().unwrap();
+                shards
+                    .iter()
+                    .position(|s| s.iter().any(|f| f.file_name().unwrap() == file))
+            };
+            let mut clusters: std::collections::BTreeMap<&str, Vec<Option<usize>>> =
+                Default::default();
+            for d in &duplicates {
+                clusters
+                    .entry(d["cluster"].as_str())
+                    .or_default()
+                    .push(shard_of(&d["source"]));
+            }
+            let across = clusters
+                .values()
+                .filter(|shards| shards.iter().any(|s| *s != shards[0]))
+                .count();
+            assert!(across > 50, "{across} clusters across shards");
+        }
+    }
+}
+
+#[test]
+fn partials_that_cannot_be_summed_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tmp.path();
+    let config = config(tmp);
+    let articles = repo().join("data/articles");
+    let one = |name: &str, files: &[PathBuf], config: &Path| {
+        run_shards(tmp, config, &[files.to_vec()], name).remove(0)
+    };
+    let sample = walk(&articles);
+    let a = one("a", &sample[..10], &config);
+    let b = one("b", &sample[10..], &config);
+    let refused = |dirs: &[PathBuf], config: &Path, expect: &str| {
+        let out = tmp.join("refused");
+        let done = compare(config, dirs, &out);
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expect), "{expect:?} not in {stderr}");
+        assert!(!out.exists());
+    };
+    // a file read by two shards
+    let again = one("again", &sample[..1], &config);
+    refused(
+        &[a.clone(), b.clone(), again],
+        &config,
+        "was read by two shards",
+    );
+    // another config: one topic term more
+    let other = tmp.join("other.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "terms.en = [",
+        "terms.en = [\"lavrov-tillerson\", ",
+        1,
+    );
+    std::fs::write(&other, text).unwrap();
+    refused(&[a.clone(), b.clone()], &other, "made with another config");
+    // another partial format
+    let old = tmp.join("old");
+    std::fs::create_dir(&old).unwrap();
+    for entry in std::fs::read_dir(&a).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, old.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let manifest = std::fs::read_to_string(old.join("manifest.json")).unwrap();
+    std::fs::write(
+        old.join("manifest.json"),
+        manifest.replacen("\"format\": 1", "\"format\": 99", 1),
+    )
+    .unwrap();
+    refused(&[old, b.clone()], &config, "partial format 99");
+    // not a partial folder
+    refused(&[articles.clone()], &config, "not a partial folder");
+
+    // the same id of the same outlet in two shards
+    let first = tmp.join("first.jsonl");
+    let second = tmp.join("second.jsonl");
+    let line = |id: &str| {
+        format!("{{\"id\": \"{id}\", \"outlet\": \"twice-daily.example\", \"text\": \"Lavrov and Tillerson met in New York on Sunday to discuss Syria.\"}}\n")
+    };
+    std::fs::write(&first, line("story-1")).unwrap();
+    std::fs::write(&second, line("story-1") + &line("story-2")).unwrap();
+    let c = one("c", &[first], &config);
+    let d = one("d", &[second], &config);
+    refused(
+        &[c, d],
+        &config,
+        "duplicate id `story-1` of outlet `twice-daily.example` in two shards",
+    );
+
+    // count = "first" needs every shard's copies before any counting
+    let first_config = tmp.join("first.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("count = \"all\""));
+    std::fs::write(
+        &first_config,
+        text.replacen("count = \"all\"", "count = \"first\"", 1),
+    )
+    .unwrap();
+    let done = newsprism(&[
+        "run",
+        "--config",
+        first_config.to_str().unwrap(),
+        "--partials",
+        tmp.join("never").to_str().unwrap(),
+    ]);
+    assert_eq!(done.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&done.stderr).contains("count = \"first\" cannot be split"));
+    assert!(!tmp.join("never").exists());
+
+    // and what can be summed still is: the two halves give the one run on their files
+    let single = tmp.join("single");
+    let list = tmp.join("sample.txt");
+    write_list(&list, &sample);
+    run_into(&config, &single, &["--inputs-from", list.to_str().unwrap()]);
+    let out = tmp.join("halves");
+    assert!(compare(&config, &[a, b], &out).status.success());
+    assert_same_output(&single, &out);
+}
+
+#[test]
+fn a_partial_folder_is_the_same_for_the_same_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tmp.path();
+    let config = config(tmp);
+    let files = walk(&repo().join("data/articles"));
+    let mut reversed = files.clone();
+    reversed.reverse();
+    let one = run_shards(tmp, &config, &[files], "forward").remove(0);
+    let two = run_shards(tmp, &config, &[reversed], "reversed").remove(0);
+    for table in [
+        "group_terms",
+        "group_surfaces",
+        "articles",
+        "contexts",
+        "rejected",
+    ] {
+        let name = format!("{table}.parquet");
+        assert!(
+            std::fs::read(one.join(&name)).unwrap() == std::fs::read(two.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+}
