@@ -172,7 +172,11 @@ fn partials_that_cannot_be_summed_are_refused() {
     .unwrap();
     refused(&[old, b.clone()], &config, "partial format 99");
     // not a partial folder
-    refused(&[articles.clone()], &config, "not a partial folder");
+    refused(
+        std::slice::from_ref(&articles),
+        &config,
+        "not a partial folder",
+    );
 
     // the same id of the same outlet in two shards
     let first = tmp.join("first.jsonl");
