@@ -49,6 +49,27 @@ impl TermCount {
         }
     }
 
+    /// Takes `n` of `surface` away, and the form with them when none are left.
+    fn remove_surface(&mut self, surface: u32, n: u64) -> bool {
+        let list = match &mut self.surfaces {
+            Surfaces::One(one) => &mut one[..],
+            Surfaces::Many(list) => &mut list[..],
+        };
+        let Some(at) = list.iter().position(|&(s, m)| s == surface && m >= n) else {
+            return false;
+        };
+        list[at].1 -= n;
+        if list[at].1 == 0 {
+            let mut rest: Vec<(u32, u64)> = self.surfaces().to_vec();
+            rest.remove(at);
+            self.surfaces = Surfaces::default();
+            for (s, m) in rest {
+                self.add_surface(s, m);
+            }
+        }
+        true
+    }
+
     /// (surface id, count) for each surface form, in the order they were first added.
     pub fn surfaces(&self) -> &[(u32, u64)] {
         match &self.surfaces {
@@ -163,6 +184,52 @@ impl GroupCounts {
                 entry.add_surface(surface, n);
             }
         }
+    }
+
+    /// Takes out one article that [`GroupCounts::add_tally`] folded in; `id` translates the
+    /// tally's ids into this group's vocabulary. Entries left at zero go, as if the article
+    /// had never been read. False if the group does not hold what the tally says.
+    pub fn remove_tally(&mut self, a: &ArticleTally, id: &dyn Fn(u32) -> Option<u32>) -> bool {
+        let Some(at) = self.languages.iter().position(|s| s.language == a.language) else {
+            return false;
+        };
+        let slice = &mut self.languages[at];
+        if self.articles == 0 || slice.articles == 0 || slice.words < a.words {
+            return false;
+        }
+        self.articles -= 1;
+        self.words -= a.words;
+        self.terms -= a.terms;
+        for &(topic, n) in &a.hits {
+            self.topic_hits[topic] -= u64::from(n);
+            self.topic_articles[topic] -= 1;
+        }
+        slice.articles -= 1;
+        slice.words -= a.words;
+        slice.terms -= a.terms;
+        for (term, count, surfaces) in a.terms() {
+            let Some(term) = id(term) else { return false };
+            let Some(entry) = slice.term_counts.get_mut(&term) else {
+                return false;
+            };
+            if entry.count < count || entry.articles == 0 {
+                return false;
+            }
+            entry.count -= count;
+            entry.articles -= 1;
+            for (surface, n) in surfaces {
+                if !id(surface).is_some_and(|s| entry.remove_surface(s, n)) {
+                    return false;
+                }
+            }
+            if entry.articles == 0 {
+                slice.term_counts.remove(&term);
+            }
+        }
+        if slice.articles == 0 {
+            self.languages.remove(at);
+        }
+        true
     }
 
     /// Keeps `context` if it is among the `keep` first of its topic.

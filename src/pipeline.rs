@@ -208,7 +208,13 @@ pub fn compare_partials(
         &group_by,
         settings.file.compare.contexts_per_topic,
     )?;
-    let p = read.partial;
+    let cfg = &settings.file;
+    let ingest_options = IngestOptions {
+        fields: &cfg.input.fields,
+        max_article_bytes: cfg.input.max_article_bytes,
+        fields_by_path: &settings.fields_by_path,
+    };
+    let p = read.settle(&tools.step(settings, None, None), &ingest_options)?;
     let counted = Counted {
         counts: p.counts,
         paths: Vec::new(),
@@ -281,7 +287,7 @@ fn read_and_count(
     let left_out = (cfg.duplicates.enabled && cfg.duplicates.count == CountCopies::First)
         .then(|| find_copies(tools, &files, &ingest_options, pool, &cfg.duplicates));
 
-    let step = tools.step(settings, &cache, left_out.as_ref());
+    let step = tools.step(settings, Some(&cache), left_out.as_ref());
     let (counts, mut reports) = analyse_inputs(
         &step,
         cache.writer.as_ref(),
@@ -471,12 +477,12 @@ impl Tools {
     fn step<'a>(
         &'a self,
         settings: &'a Settings,
-        cache: &'a RunCache,
+        cache: Option<&'a RunCache>,
         left_out: Option<&'a FxHashSet<String>>,
     ) -> ArticleStep<'a> {
         ArticleStep {
-            cache: cache.previous.as_ref(),
-            keep_analyses: cache.writer.is_some(),
+            cache: cache.and_then(|c| c.previous.as_ref()),
+            keep_analyses: cache.is_some_and(|c| c.writer.is_some()),
             sketch_duplicates: settings.file.duplicates.enabled,
             left_out,
             selection: self.selection.as_ref(),

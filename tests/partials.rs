@@ -178,22 +178,6 @@ fn partials_that_cannot_be_summed_are_refused() {
         "not a partial folder",
     );
 
-    // the same id of the same outlet in two shards
-    let first = tmp.join("first.jsonl");
-    let second = tmp.join("second.jsonl");
-    let line = |id: &str| {
-        format!("{{\"id\": \"{id}\", \"outlet\": \"twice-daily.example\", \"text\": \"Lavrov and Tillerson met in New York on Sunday to discuss Syria.\"}}\n")
-    };
-    std::fs::write(&first, line("story-1")).unwrap();
-    std::fs::write(&second, line("story-1") + &line("story-2")).unwrap();
-    let c = one("c", &[first], &config);
-    let d = one("d", &[second], &config);
-    refused(
-        &[c, d],
-        &config,
-        "duplicate id `story-1` of outlet `twice-daily.example` in two shards",
-    );
-
     // count = "first" needs every shard's copies before any counting
     let first_config = tmp.join("first.toml");
     let text = std::fs::read_to_string(&config).unwrap();
@@ -247,4 +231,74 @@ fn a_partial_folder_is_the_same_for_the_same_inputs() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn an_id_read_by_two_shards_is_rejected_as_in_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tmp.path();
+    let config = config(tmp);
+    let line = |id: &str, text: &str| {
+        format!("{{\"id\": \"{id}\", \"outlet\": \"twice-daily.example\", \"published\": \"2017-09-17\", \"title\": \"{id}\", \"text\": \"{text}\"}}\n")
+    };
+    // written for this test: a first read, then the same id twice more in another file
+    let first = tmp.join("a-first.jsonl");
+    let later = tmp.join("b-later.jsonl");
+    std::fs::write(
+        &first,
+        line(
+            "story-1",
+            "Lavrov and Tillerson met in New York on Sunday to discuss Syria and the sanctions.",
+        ) + &line(
+            "story-0",
+            "The foreign ministers spoke about North Korea and Ukraine.",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &later,
+        line("story-2", "Tillerson said the talks on Ukraine and the sanctions would go on.")
+            + &line("story-1", "A second text under the first id: Lavrov spoke of Syria, Ukraine and the nuclear deal with Iran.")
+            + &line("story-1", "A third text under the same id, about the sanctions on Russia."),
+    )
+    .unwrap();
+    let sample = walk(&repo().join("data/articles"));
+    let mut files = sample.clone();
+    files.push(first.clone());
+    files.push(later.clone());
+    let all = tmp.join("all.txt");
+    write_list(&all, &files);
+    let single = tmp.join("single");
+    run_into(&config, &single, &["--inputs-from", all.to_str().unwrap()]);
+    let rejected = read_csv(&single.join("rejected.csv"));
+    assert_eq!(
+        rejected
+            .iter()
+            .filter(|r| r["reason"].contains("first read at a-first.jsonl:1"))
+            .count(),
+        2,
+        "{rejected:?}"
+    );
+
+    // the later file in the first shard, the first in the second: file order decides
+    let mut one = sample[..12].to_vec();
+    one.push(later.clone());
+    let mut two = sample[12..].to_vec();
+    two.push(first.clone());
+    let dirs = run_shards(tmp, &config, &[one, two], "ids");
+    let out = tmp.join("compared");
+    let done = compare(&config, &dirs, &out);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_same_output(&single, &out);
+
+    // taking the later one out needs its file as its shard read it
+    std::fs::write(&later, line("story-1", "changed")).unwrap();
+    let done = compare(&config, &dirs, &tmp.join("changed"));
+    assert_eq!(done.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(stderr.contains("it has changed"), "{stderr}");
 }

@@ -516,6 +516,36 @@ pub fn read_all(
     reports
 }
 
+/// The articles of the file at `path` (shown as `display`) whose source `wanted` accepts, and
+/// the file's SHA-256: a second look at a few articles of a file read before.
+pub fn reread(
+    path: &Path,
+    display: &str,
+    opts: &IngestOptions,
+    wanted: &dyn Fn(&str) -> bool,
+) -> (Vec<RawArticle>, String) {
+    let Some((format, gzip)) = format_of(path) else {
+        return (Vec::new(), String::new());
+    };
+    let file = InputFile {
+        path: path.to_path_buf(),
+        display: display.to_string(),
+        size: std::fs::metadata(path).map_or(0, |m| m.len()),
+        format,
+        gzip,
+    };
+    let mut found = Vec::new();
+    let progress = AtomicU64::new(0);
+    let sha256 = read_file(&file, opts, &progress, &mut |record| {
+        if let Record::Article(a) = record {
+            if wanted(&a.source) {
+                found.push(a);
+            }
+        }
+    });
+    (found, sha256)
+}
+
 /// Reads one file, emitting a record per article, and returns the file's SHA-256. Never
 /// fails: problems become rejections. `progress` counts the raw bytes read.
 fn read_file(

@@ -10,7 +10,6 @@
 //! them is `GROUP BY` every text column, `SUM` every integer column. Per-article tables are
 //! concatenated.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +25,8 @@ use crate::duplicates::Sketch;
 use crate::error::{Error, Result};
 use crate::ingest::{FileReport, Rejection, Scope};
 use crate::language::static_code;
+
+mod duplicate_ids;
 
 /// The layout of the tables below; a reader refuses another.
 pub const FORMAT: u32 = 1;
@@ -424,16 +425,21 @@ fn field_name(f: RowField) -> &'static str {
     }
 }
 
-/// What reading partial folders found, beside the sums.
+/// What reading partial folders found: the sums, and what must be settled before they are
+/// the sums of one run (see [`Read::settle`]).
 pub struct Read {
     pub partial: Partial,
     pub manifests: Vec<ShardManifest>,
+    /// Every shard's kept contexts, with their groups, not yet cut to the run's number.
+    contexts: Vec<(Vec<String>, Context)>,
+    /// Ids of the input that more than one shard read.
+    clashes: Vec<duplicate_ids::Clash>,
 }
 
 /// Reads and sums the partial folders `dirs`, made with `fingerprint`, for a config whose
 /// topics (in lexicon order) and group columns are `topics` and `group_by`. Refuses (a config
-/// error, exit 2) folders of another format, version or fingerprint, a file read by two
-/// shards, and an id of the input read by two shards.
+/// error, exit 2) folders of another format, version or fingerprint, and a file read by two
+/// shards.
 pub fn read(
     dirs: &[PathBuf],
     fingerprint: &str,
@@ -466,13 +472,14 @@ pub fn read(
         ..Counts::default()
     };
     let mut unread = Vec::new();
+    let mut contexts = Vec::new();
     let reader = Reader {
         group_by,
         topics: &topic_index,
     };
     for dir in dirs {
         reader.sums(dir, &mut counts)?;
-        reader.rows(dir, &mut counts, &mut unread)?;
+        reader.rows(dir, &mut counts, &mut unread, &mut contexts)?;
     }
     for m in &manifests {
         counts.from_cache += m.articles_from_cache;
@@ -485,7 +492,7 @@ pub fn read(
             counts.articles.len()
         )));
     }
-    check_duplicate_ids(&counts)?;
+    let clashes = duplicate_ids::find(&counts);
     let mut run_inputs: Vec<PathBuf> = manifests
         .iter()
         .flat_map(|m| m.run_inputs.iter().cloned())
@@ -507,7 +514,31 @@ pub fn read(
             warnings,
         },
         manifests,
+        contexts,
+        clashes,
     })
+}
+
+impl Read {
+    /// The sums of one run on every shard's inputs: the ids of the input read by more than
+    /// one shard settled as one run settles them (with `step` and `ingest`, see
+    /// [`duplicate_ids`]), then each group's contexts cut to the run's number.
+    pub fn settle(
+        mut self,
+        step: &crate::article::ArticleStep,
+        ingest: &crate::ingest::IngestOptions,
+    ) -> Result<Partial> {
+        if !self.clashes.is_empty() {
+            duplicate_ids::settle(&mut self, step, ingest)?;
+        }
+        let counts = &mut self.partial.counts;
+        let keep = counts.contexts_per_topic;
+        let topics = self.manifests.first().map_or(0, |m| m.topics.len());
+        for (key, context) in self.contexts {
+            group(counts, key, topics).keep_context(context, keep);
+        }
+        Ok(self.partial)
+    }
 }
 
 fn read_manifests(dir: &Path) -> Result<Vec<(PathBuf, ShardManifest)>> {
@@ -595,46 +626,6 @@ fn reports_of(manifests: &[ShardManifest]) -> Result<Vec<FileReport>> {
         }
     }
     Ok(inputs.into_iter().map(|i| i.report.clone()).collect())
-}
-
-/// An id of the input names one article per outlet; across shards, as within a run, a second
-/// one is an error in the input. One run rejects the later one and counts the first; summed
-/// partials have counted both, so they are refused, naming both.
-fn check_duplicate_ids(counts: &Counts) -> Result<()> {
-    let mut seen: FxHashMap<(&str, &str), &str> = FxHashMap::default();
-    let ids = counts
-        .articles
-        .iter()
-        .filter(|a| a.id_from_input)
-        .map(|a| (a.get(RowField::Outlet), a.id(), a.source()))
-        .chain(
-            counts
-                .excluded
-                .iter()
-                .filter(|e| e.id_from_input)
-                .map(|e| (e.outlet.as_str(), e.article_id.as_str(), e.source.as_str())),
-        );
-    let mut clashes: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-    for (outlet, id, source) in ids {
-        if let Some(first) = seen.insert((outlet, id), source) {
-            let places = clashes.entry((outlet, id)).or_insert_with(|| vec![first]);
-            places.push(source);
-        }
-    }
-    if let Some(((outlet, id), places)) = clashes.iter().next() {
-        let mut places = places.clone();
-        places.sort();
-        return Err(Error::config(format!(
-            "duplicate id `{id}` of outlet `{outlet}` in two shards ({}){}: one run would count the first and reject the rest; split the inputs so that each outlet's files go to one shard, or remove the duplicates",
-            places.join(", "),
-            if clashes.len() > 1 {
-                format!(", and {} more ids", clashes.len() - 1)
-            } else {
-                String::new()
-            }
-        )));
-    }
-    Ok(())
 }
 
 /// Reads one partial folder's tables into [`Counts`].
@@ -737,9 +728,13 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn rows(&self, dir: &Path, counts: &mut Counts, unread: &mut Vec<Rejection>) -> Result<()> {
-        let topics = self.topics.len();
-        let keep = counts.contexts_per_topic;
+    fn rows(
+        &self,
+        dir: &Path,
+        counts: &mut Counts,
+        unread: &mut Vec<Rejection>,
+        contexts: &mut Vec<(Vec<String>, Context)>,
+    ) -> Result<()> {
         for frame in frames(dir, CONTEXTS)? {
             let keys = self.keys(&frame)?;
             let ids = frame.texts("topic")?;
@@ -764,7 +759,7 @@ impl Reader<'_> {
                     matched: text(&matched),
                     right: text(&right),
                 };
-                group(counts, key_at(&keys, row), topics).keep_context(context, keep);
+                contexts.push((key_at(&keys, row), context));
             }
         }
         let mut hits: FxHashMap<String, Vec<(usize, u32)>> = FxHashMap::default();
