@@ -44,7 +44,7 @@ SUM_TABLES = [
     "group_terms",
     "group_surfaces",
 ]
-ROW_TABLES = ["articles", "article_topics", "contexts", "rejected", "excluded"]
+ROW_TABLES = ["articles", "contexts", "rejected", "excluded"]
 
 
 def parse_args(argv):
@@ -137,6 +137,13 @@ def main(argv):
     files = read_inputs(args.inputs)
     if not files:
         sys.exit(f"newsprism_spark: {args.inputs} lists no files")
+    # newsprism names an article by its file's name (`name.jsonl:12`): names must not repeat
+    names = {}
+    for f in files:
+        names.setdefault(os.path.basename(f), []).append(f)
+    repeated = [paths for paths in names.values() if len(paths) > 1]
+    if repeated:
+        sys.exit(f"newsprism_spark: files share a name, so their articles could not be told apart: {repeated[0]} (and {len(repeated) - 1} more names)")
     lists = deal(files, args.shards)
 
     builder = SparkSession.builder.appName("newsprism")

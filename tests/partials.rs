@@ -146,6 +146,19 @@ fn partials_that_cannot_be_summed_are_refused() {
         &config,
         "was read by two shards",
     );
+    // two files of one name in two shards: their articles' sources would be the same
+    let (x, y) = (tmp.join("x"), tmp.join("y"));
+    for dir in [&x, &y] {
+        std::fs::create_dir(dir).unwrap();
+        std::fs::write(
+            dir.join("same.jsonl"),
+            "{\"outlet\": \"same-name.example\", \"text\": \"Lavrov and Tillerson met in New York.\"}\n",
+        )
+        .unwrap();
+    }
+    let sx = one("x", &[x.join("same.jsonl")], &config);
+    let sy = one("y", &[y.join("same.jsonl")], &config);
+    refused(&[sx, sy], &config, "two files read as `same.jsonl`");
     // another config: one topic term more
     let other = tmp.join("other.toml");
     let text = std::fs::read_to_string(&config).unwrap().replacen(

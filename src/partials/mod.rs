@@ -42,7 +42,6 @@ pub const GROUP_TERMS: &str = "group_terms";
 pub const GROUP_SURFACES: &str = "group_surfaces";
 /// Per-article tables: concatenated.
 pub const ARTICLES: &str = "articles";
-pub const ARTICLE_TOPICS: &str = "article_topics";
 pub const CONTEXTS: &str = "contexts";
 pub const REJECTED: &str = "rejected";
 pub const EXCLUDED: &str = "excluded";
@@ -54,7 +53,7 @@ pub const SUM_TABLES: [&str; 5] = [
     GROUP_TERMS,
     GROUP_SURFACES,
 ];
-pub const ROW_TABLES: [&str; 5] = [ARTICLES, ARTICLE_TOPICS, CONTEXTS, REJECTED, EXCLUDED];
+pub const ROW_TABLES: [&str; 4] = [ARTICLES, CONTEXTS, REJECTED, EXCLUDED];
 
 /// What one shard read and how, as `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -240,7 +239,7 @@ pub fn write(dir: &Path, partial: &PartialRef, manifest: &ShardManifest) -> Resu
         ],
         &["rank", "spread", "part", "start"],
     )?;
-    write_articles(dir, counts, topics)?;
+    write_articles(dir, counts)?;
     write_rejected(dir, counts, partial.unread)?;
     write_excluded(dir, counts)?;
     let json = serde_json::to_vec_pretty(manifest).map_err(|e| Error::Run(e.to_string()))?;
@@ -316,7 +315,7 @@ fn write_parquet(dir: &Path, name: &str, columns: Vec<Column>) -> Result<()> {
     Ok(())
 }
 
-fn write_articles(dir: &Path, counts: &Counts, topics: &[String]) -> Result<()> {
+fn write_articles(dir: &Path, counts: &Counts) -> Result<()> {
     let mut rows: Vec<&ArticleRow> = counts.articles.iter().collect();
     rows.sort_by(|a, b| a.source().cmp(b.source()));
     let mut columns: Vec<Column> = RowField::ALL
@@ -351,16 +350,32 @@ fn write_articles(dir: &Path, counts: &Counts, topics: &[String]) -> Result<()> 
         sketches.append_slice(&hashes);
     }
     columns.push(sketches.finish().into_series().into());
-    write_parquet(dir, ARTICLES, columns)?;
-
-    let mut topic_rows = Table::new(&[]);
+    // the topics an article mentions, by their place in the manifest's `topics`, and how often
+    let total: usize = rows.iter().map(|r| r.topic_hits.len()).sum();
+    let mut topics = ListPrimitiveChunkedBuilder::<Int32Type>::new(
+        "topics".into(),
+        rows.len(),
+        total,
+        DataType::Int32,
+    );
+    let mut hits = ListPrimitiveChunkedBuilder::<Int32Type>::new(
+        "topic_hits".into(),
+        rows.len(),
+        total,
+        DataType::Int32,
+    );
     for r in &rows {
-        for &(topic, hits) in &r.topic_hits {
-            let id = topics.get(topic).map_or("", String::as_str);
-            topic_rows.row(&[], &[r.source(), id], &[u64::from(hits)]);
-        }
+        let (t, n): (Vec<i32>, Vec<i32>) = r
+            .topic_hits
+            .iter()
+            .map(|&(t, n)| (t as i32, i32::try_from(n).unwrap_or(i32::MAX)))
+            .unzip();
+        topics.append_slice(&t);
+        hits.append_slice(&n);
     }
-    topic_rows.write(dir, ARTICLE_TOPICS, &["source", "topic"], &["hits"])
+    columns.push(topics.finish().into_series().into());
+    columns.push(hits.finish().into_series().into());
+    write_parquet(dir, ARTICLES, columns)
 }
 
 fn write_rejected(dir: &Path, counts: &Counts, unread: &[Rejection]) -> Result<()> {
@@ -618,12 +633,23 @@ fn reports_of(manifests: &[ShardManifest]) -> Result<Vec<FileReport>> {
             .then_with(|| a.path.cmp(&b.path))
     });
     for pair in inputs.windows(2) {
-        if pair[0].report.file == pair[1].report.file && pair[0].path == pair[1].path {
-            return Err(Error::config(format!(
-                "{} was read by two shards (the partials would count its articles twice): give each file to one shard",
-                pair[0].report.file
-            )));
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.report.file != b.report.file {
+            continue;
         }
+        return Err(Error::config(if a.path == b.path {
+            format!(
+                "{} was read by two shards (the partials would count its articles twice): give each file to one shard",
+                a.report.file
+            )
+        } else {
+            format!(
+                "two files read as `{}` ({} and {}): articles are named by their file, so the shards' files need distinct names (or give the shards folders, named with the folder)",
+                a.report.file,
+                a.path.display(),
+                b.path.display()
+            )
+        }));
     }
     Ok(inputs.into_iter().map(|i| i.report.clone()).collect())
 }
@@ -762,18 +788,6 @@ impl Reader<'_> {
                 contexts.push((key_at(&keys, row), context));
             }
         }
-        let mut hits: FxHashMap<String, Vec<(usize, u32)>> = FxHashMap::default();
-        for frame in frames(dir, ARTICLE_TOPICS)? {
-            let sources = frame.texts("source")?;
-            let ids = frame.texts("topic")?;
-            let [n] = frame.counts(["hits"])?;
-            for (row, &n) in n.iter().enumerate() {
-                let t = self.topic(&frame, &ids, row)?;
-                hits.entry(sources.get(row).unwrap_or_default().to_string())
-                    .or_default()
-                    .push((t, u32::try_from(n).unwrap_or(u32::MAX)));
-            }
-        }
         for frame in frames(dir, ARTICLES)? {
             let fields = RowField::ALL
                 .map(|f| frame.texts(field_name(f)))
@@ -784,6 +798,7 @@ impl Reader<'_> {
             let [words, terms, from_input] = frame.counts(["words", "terms", "id_from_input"])?;
             let [levels] = frame.numbers(["sketch_level"])?;
             let sketches = frame.lists("sketch")?;
+            let (topic_lists, hit_lists) = (frame.lists("topics")?, frame.lists("topic_hits")?);
             for row in 0..frame.height() {
                 let values: [&str; RowField::COUNT] =
                     std::array::from_fn(|i| fields[i].get(row).unwrap_or_default());
@@ -792,9 +807,19 @@ impl Reader<'_> {
                     .ok()
                     .and_then(|level| Sketch::from_parts(level, hashes))
                     .ok_or_else(|| frame.bad(row, "sketch", "not a sketch"))?;
-                let source = values[RowField::Source as usize];
-                let mut topic_hits = hits.remove(source).unwrap_or_default();
-                topic_hits.sort_unstable();
+                let topics = &topic_lists[row];
+                if topics.len() != hit_lists[row].len()
+                    || topics
+                        .iter()
+                        .any(|&t| t < 0 || t as usize >= self.topics.len())
+                {
+                    return Err(frame.bad(row, "topics", "not topics of the manifest"));
+                }
+                let topic_hits: Vec<(usize, u32)> = topics
+                    .iter()
+                    .zip(&hit_lists[row])
+                    .map(|(&t, &n)| (t as usize, u32::try_from(n).unwrap_or(0)))
+                    .collect();
                 let numbers = RowNumbers {
                     language: languages[row],
                     language_confidence: confidence[row],
@@ -808,12 +833,6 @@ impl Reader<'_> {
                     .articles
                     .push(ArticleRow::from_fields(values, numbers));
             }
-        }
-        if let Some(source) = hits.keys().min() {
-            return Err(Error::config(format!(
-                "{}: {ARTICLE_TOPICS} names `{source}`, which is in no article table",
-                dir.display()
-            )));
         }
         for frame in frames(dir, REJECTED)? {
             let [file, scope, reason, excerpt] =
