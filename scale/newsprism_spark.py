@@ -150,6 +150,8 @@ def main(argv):
     if args.master:
         builder = builder.master(args.master)
         if args.master.startswith("local"):
+            # the tasks' Python is this one (a cluster sets PYSPARK_PYTHON or its image does)
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             # one machine: talk to nothing but loopback
             builder = (
                 builder.config("spark.driver.host", "127.0.0.1")

@@ -781,17 +781,7 @@ impl ArticleRow {
         let published_utc = crate::dates::read(&raw.published)
             .map(crate::dates::Published::iso)
             .unwrap_or_default();
-        let parts = RowField::ALL.map(|f| f.of(raw, &published_utc));
-        let mut fields = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        let mut ends = [0u32; RowField::COUNT];
-        for (end, part) in ends.iter_mut().zip(parts) {
-            fields.push_str(part);
-            // articles are at most max_article_bytes (validated ≤ 1 GiB), so offsets fit
-            *end = u32::try_from(fields.len()).unwrap_or(u32::MAX);
-        }
-        ArticleRow {
-            fields: fields.into(),
-            ends,
+        let numbers = RowNumbers {
             language: tally.language,
             language_confidence: tally.confidence,
             words: tally.words,
@@ -799,16 +789,18 @@ impl ArticleRow {
             topic_hits: tally.hits.clone(),
             sketch: Sketch::default(),
             id_from_input: raw.id_from_input,
-        }
+        };
+        ArticleRow::from_fields(RowField::ALL.map(|f| f.of(raw, &published_utc)), numbers)
     }
 
     /// A row whose text fields are `fields` (in [`RowField::ALL`]'s order), its numbers as
-    /// given: a row read back from partial counts.
+    /// given.
     pub fn from_fields(fields: [&str; RowField::COUNT], numbers: RowNumbers) -> ArticleRow {
         let mut joined = String::with_capacity(fields.iter().map(|p| p.len()).sum());
         let mut ends = [0u32; RowField::COUNT];
         for (end, part) in ends.iter_mut().zip(fields) {
             joined.push_str(part);
+            // articles are at most max_article_bytes (validated ≤ 1 GiB), so offsets fit
             *end = u32::try_from(joined.len()).unwrap_or(u32::MAX);
         }
         ArticleRow {

@@ -22,9 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyse the inputs and write the tables into the run's output folder.
     Run {
-        /// The config file; relative paths inside it are relative to its folder.
-        #[arg(long, short, default_value = "config.toml")]
-        config: PathBuf,
+        #[command(flatten)]
+        tables: TableFlags,
         /// A file or folder to read instead of the config's [run] inputs (repeatable).
         #[arg(long = "input", short, value_name = "PATH")]
         inputs: Vec<PathBuf>,
@@ -36,35 +35,16 @@ pub enum Command {
         /// compare --partials` (see docs/scaling.md).
         #[arg(long, value_name = "DIR", conflicts_with = "output")]
         partials: Option<PathBuf>,
-        /// Write the tables here instead of <[run] output>/<[run] name>.
-        #[arg(long, short, value_name = "DIR")]
-        output: Option<PathBuf>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
-        /// No progress bar and no summary.
-        #[arg(long, short)]
-        quiet: bool,
     },
     /// Sum the partial counts of `run --partials` (one folder per shard, or folders summed
     /// already, e.g. by the Spark job in scale/) and write the tables, report and manifest
     /// that `run` would write on all their inputs.
     Compare {
-        /// Partial folders to sum.
+        /// Partial folders to sum (made with the same config: its fingerprint is compared).
         #[arg(long, required = true, num_args = 1.., value_name = "DIR")]
         partials: Vec<PathBuf>,
-        /// The config the partials were made with (compared by fingerprint).
-        #[arg(long, short, default_value = "config.toml")]
-        config: PathBuf,
-        /// Write the tables here instead of <[run] output>/<[run] name>.
-        #[arg(long, short, value_name = "DIR")]
-        output: Option<PathBuf>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
-        /// No summary.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        tables: TableFlags,
     },
     /// Write the articles of PATH… exactly as newsprism reads them (every field, the text
     /// included, and `source`), one JSON object a line on stdout; rejections on stderr.
@@ -81,4 +61,21 @@ pub enum Command {
         #[arg(long, short, default_value = "config.toml")]
         config: PathBuf,
     },
+}
+
+/// The flags of the commands that write the tables: `run` and `compare`.
+#[derive(clap::Args, Debug)]
+pub struct TableFlags {
+    /// The config file; relative paths inside it are relative to its folder.
+    #[arg(long, short, default_value = "config.toml")]
+    pub config: PathBuf,
+    /// Write the tables here instead of <[run] output>/<[run] name>.
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
 }

@@ -37,49 +37,34 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Run {
-            config,
+            tables,
             mut inputs,
             inputs_from,
-            output,
             partials,
-            threads,
-            quiet,
         } => {
             if let Some(list) = inputs_from {
                 inputs.extend(read_input_list(&list)?);
             }
             let overrides = Overrides {
                 inputs,
-                output,
+                output: tables.output,
                 inputs_unused: false,
             };
-            let options = RunOptions {
-                threads: threads.map(usize::from),
-                quiet,
-            };
+            let options = options(tables.threads, tables.quiet);
             match partials {
-                Some(dir) => run_partials(&config, overrides, options, &dir),
-                None => run(&config, overrides, options),
+                Some(dir) => run_partials(&tables.config, overrides, options, &dir),
+                None => run(&tables.config, overrides, options),
             }
         }
-        Command::Compare {
-            partials,
-            config,
-            output,
-            threads,
-            quiet,
-        } => compare(
-            &config,
+        Command::Compare { partials, tables } => compare(
+            &tables.config,
             &partials,
             Overrides {
                 inputs: Vec::new(),
-                output,
+                output: tables.output,
                 inputs_unused: true,
             },
-            RunOptions {
-                threads: threads.map(usize::from),
-                quiet,
-            },
+            options(tables.threads, tables.quiet),
         ),
         Command::Check { config } => check(&config),
         Command::Extract { paths, config } => extract(&paths, config.as_deref()),
@@ -109,6 +94,13 @@ fn extract(paths: &[std::path::PathBuf], config: Option<&std::path::Path>) -> Re
         report.rejected.len()
     );
     Ok(())
+}
+
+fn options(threads: Option<u16>, quiet: bool) -> RunOptions {
+    RunOptions {
+        threads: threads.map(usize::from),
+        quiet,
+    }
 }
 
 /// The paths listed in `list`, one a line.

@@ -60,12 +60,12 @@ fn compare(config: &Path, dirs: &[PathBuf], out: &Path) -> std::process::Output 
 fn one_three_and_seven_shards_give_the_tables_of_one_run() {
     let tmp = tempfile::tempdir().unwrap();
     let tmp = tmp.path();
-    let files = corpus(tmp);
-    let config = config(tmp);
-    let all = tmp.join("all.txt");
-    write_list(&all, &files);
-    let single = tmp.join("single");
-    run_into(&config, &single, &["--inputs-from", all.to_str().unwrap()]);
+    let OneRun {
+        files,
+        config,
+        output: single,
+        ..
+    } = one_run(tmp);
 
     // what the comparison stands on: copies across shards, rejections of both kinds
     let duplicates = read_csv(&single.join("duplicates.csv"));

@@ -43,12 +43,12 @@ fn the_spark_job_gives_the_tables_of_one_run() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let tmp = tmp.path();
-    let files = corpus(tmp);
-    let config = config(tmp);
-    let all = tmp.join("all.txt");
-    write_list(&all, &files);
-    let single = tmp.join("single");
-    run_into(&config, &single, &["--inputs-from", all.to_str().unwrap()]);
+    let OneRun {
+        config,
+        list: all,
+        output: single,
+        ..
+    } = one_run(tmp);
 
     let work = tmp.join("work");
     let out = tmp.join("spark");

@@ -55,6 +55,29 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The test corpus, the config, the list of every file, and one run on all of them.
+pub struct OneRun {
+    pub files: Vec<PathBuf>,
+    pub config: PathBuf,
+    pub list: PathBuf,
+    pub output: PathBuf,
+}
+
+pub fn one_run(tmp: &Path) -> OneRun {
+    let files = corpus(tmp);
+    let config = config(tmp);
+    let list = tmp.join("all.txt");
+    write_list(&list, &files);
+    let output = tmp.join("single");
+    run_into(&config, &output, &["--inputs-from", list.to_str().unwrap()]);
+    OneRun {
+        files,
+        config,
+        list,
+        output,
+    }
+}
+
 pub fn write_list(path: &Path, files: &[PathBuf]) {
     let text: String = files.iter().map(|f| format!("{}\n", f.display())).collect();
     std::fs::write(path, text).unwrap();
