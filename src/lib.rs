@@ -10,7 +10,9 @@
 //! keeps each article's analysis for the next nightly run.
 //!
 //! [`config`] turns `config.toml` into [`config::Settings`]; [`pipeline`] ties the stages
-//! together for the `run` and `check` commands.
+//! together for the `run`, `compare` and `check` commands. [`partials`] writes the sums of
+//! [`counts`] as Parquet (`run --partials`) and reads them back (`compare --partials`), so
+//! that a corpus can be split over machines.
 
 pub mod analyze;
 pub mod article;
