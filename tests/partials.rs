@@ -67,7 +67,7 @@ fn one_three_and_seven_shards_give_the_tables_of_one_run() {
         ..
     } = one_run(tmp);
 
-    // what the comparison stands on: copies across shards, rejections of both kinds
+    // what the comparison stands on: copies, rejections of both kinds
     let duplicates = read_csv(&single.join("duplicates.csv"));
     assert!(duplicates.len() >= 150, "{} copies", duplicates.len());
     let rejected = read_csv(&single.join("rejected.csv"));
@@ -95,25 +95,7 @@ fn one_three_and_seven_shards_give_the_tables_of_one_run() {
         );
         assert_same_output(&single, &out);
         if n == 7 {
-            // copies whose original another shard read
-            let shard_of = |source: &str| {
-                let file = source.split(':').next().unwrap();
-                shards
-                    .iter()
-                    .position(|s| s.iter().any(|f| f.file_name().unwrap() == file))
-            };
-            let mut clusters: std::collections::BTreeMap<&str, Vec<Option<usize>>> =
-                Default::default();
-            for d in &duplicates {
-                clusters
-                    .entry(d["cluster"].as_str())
-                    .or_default()
-                    .push(shard_of(&d["source"]));
-            }
-            let across = clusters
-                .values()
-                .filter(|shards| shards.iter().any(|s| *s != shards[0]))
-                .count();
+            let across = clusters_across_shards(&single, &shards);
             assert!(across > 50, "{across} clusters across shards");
         }
     }

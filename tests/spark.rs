@@ -89,6 +89,18 @@ fn the_spark_job_gives_the_tables_of_one_run() {
             .join(format!("shards/shard-{k:05}/manifest.json"))
             .is_file());
     }
+    // copies whose original another shard read: the lists the job dealt
+    let lists: Vec<Vec<PathBuf>> = (0..5)
+        .map(|k| {
+            std::fs::read_to_string(work.join(format!("lists/shard-{k:05}.txt")))
+                .unwrap()
+                .lines()
+                .map(PathBuf::from)
+                .collect()
+        })
+        .collect();
+    let across = clusters_across_shards(&single, &lists);
+    assert!(across > 50, "{across} clusters across shards");
     let summed = work.join("summed");
     assert_eq!(count_manifests(&summed), 5);
     for table in ["group_terms", "articles"] {

@@ -134,3 +134,25 @@ pub fn assert_same_output(single: &Path, other: &Path) {
         other.display()
     );
 }
+
+/// How many clusters of copies in `output`'s duplicates.csv have members that different
+/// shards read (`shards`: each shard's files).
+pub fn clusters_across_shards(output: &Path, shards: &[Vec<PathBuf>]) -> usize {
+    let shard_of = |source: &str| {
+        let file = source.split(':').next().unwrap();
+        shards
+            .iter()
+            .position(|s| s.iter().any(|f| f.file_name().unwrap() == file))
+    };
+    let mut clusters: std::collections::BTreeMap<String, Vec<Option<usize>>> = Default::default();
+    for d in read_csv(&output.join("duplicates.csv")) {
+        clusters
+            .entry(d["cluster"].clone())
+            .or_default()
+            .push(shard_of(&d["source"]));
+    }
+    clusters
+        .values()
+        .filter(|shards| shards.iter().any(|s| *s != shards[0]))
+        .count()
+}
