@@ -43,7 +43,15 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
             partials,
         } => {
             if let Some(list) = inputs_from {
-                inputs.extend(read_input_list(&list)?);
+                let listed = read_input_list(&list)?;
+                // an empty share must not fall back to the config's inputs (all of them)
+                if listed.is_empty() {
+                    return Err(Error::config(format!(
+                        "--inputs-from {}: lists no path",
+                        list.display()
+                    )));
+                }
+                inputs.extend(listed);
             }
             let overrides = Overrides {
                 inputs,

@@ -173,6 +173,21 @@ fn partials_that_cannot_be_summed_are_refused() {
         "not a partial folder",
     );
 
+    // an empty share reads nothing, rather than the config's inputs
+    let empty = tmp.join("empty.txt");
+    std::fs::write(&empty, "# no files for this shard\n").unwrap();
+    let done = newsprism(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--inputs-from",
+        empty.to_str().unwrap(),
+        "--partials",
+        tmp.join("never").to_str().unwrap(),
+    ]);
+    assert_eq!(done.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&done.stderr).contains("lists no path"));
+
     // count = "first" needs every shard's copies before any counting
     let first_config = tmp.join("first.toml");
     let text = std::fs::read_to_string(&config).unwrap();
