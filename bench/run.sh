@@ -8,8 +8,10 @@
 #   SIZES="10000" THREADS="2" bench/run.sh
 #
 # For each corpus size and thread count it runs `newsprism run` (full run, cache off) and
-# then the peer with the same number of workers, one after the other, and prints articles/s,
-# MB/s of JSONL read, wall and CPU seconds, peak RSS, and the speed ratio. It also prints
+# then the peer with the same number of workers, then the floor (examples/floor.rs: parse the
+# JSONL, split and lowercase the words, nothing else), one after the other, and prints
+# articles/s, MB/s of JSONL read, wall and CPU seconds, peak RSS, the speed ratio to the peer
+# and newsprism's wall time as a multiple of the floor's. It also prints
 # newsprism's language-detection agreement with the corpus's truth.csv.
 # Work files go to $BENCH_DIR (default /tmp/newsprism-bench): corpora, the peer's venv, outputs.
 set -euo pipefail
@@ -20,9 +22,10 @@ threads="${THREADS:-1 2}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/newsprism-target}"
 mkdir -p "$work"
 
-(cd "$here" && cargo build --release --quiet --bins)
+(cd "$here" && cargo build --release --quiet --bins --example floor)
 bin="$CARGO_TARGET_DIR/release/newsprism"
 make_corpus="$CARGO_TARGET_DIR/release/make-corpus"
+floor="$CARGO_TARGET_DIR/release/examples/floor"
 
 if [ ! -x "$work/peer-venv/bin/python" ]; then
   echo "setting up the peer's venv in $work/peer-venv …" >&2
@@ -74,6 +77,7 @@ print(f"newsprism, {sys.argv[2]} articles, {sys.argv[3]} threads: {phase['read_a
       f"{phase['statistics_and_tables']:.2f} s statistics and tables")
 PY
     measure "peer $n $t $bytes" "$peer_python" "$here/bench/peer/pipeline.py" --input "$corpus" --out "$work/peer-out" --workers "$t"
+    measure "floor $n $t $bytes" "$floor" --threads "$t" "$corpus"
   done
   python3 - "$corpus.truth.csv" "$work/out/bench-$n/articles.csv" <<'PY'
 import csv, sys
@@ -87,10 +91,16 @@ done
 python3 - "$results" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1])]
-print(f"{'tool':<10} {'articles':>9} {'threads':>7} {'wall s':>8} {'cpu s':>8} {'art/s':>9} {'MB/s':>7} {'RSS MB':>7} {'ratio':>7}")
+print(f"{'tool':<10} {'articles':>9} {'threads':>7} {'wall s':>8} {'cpu s':>8} {'art/s':>9} {'MB/s':>7} {'RSS MB':>7} {'vs peer':>8} {'x floor':>8}")
 peer = {(r[1], r[2]): float(r[4]) for r in rows if r[0] == "peer"}
+floor = {(r[1], r[2]): float(r[4]) for r in rows if r[0] == "floor"}
 for tool, n, t, nbytes, wall, cpu, rss in rows:
     wall, cpu = float(wall), float(cpu)
     ratio = f"{peer[(n, t)] / wall:.1f}x" if tool == "newsprism" else ""
-    print(f"{tool:<10} {n:>9} {t:>7} {wall:>8.2f} {cpu:>8.2f} {int(n) / wall:>9.0f} {int(nbytes) / wall / 1e6:>7.1f} {int(rss) / 1024:>7.0f} {ratio:>7}")
+    of_floor = f"{wall / floor[(n, t)]:.1f}" if tool == "newsprism" else ""
+    print(f"{tool:<10} {n:>9} {t:>7} {wall:>8.2f} {cpu:>8.2f} {int(n) / wall:>9.0f} {int(nbytes) / wall / 1e6:>7.1f} {int(rss) / 1024:>7.0f} {ratio:>8} {of_floor:>8}")
+news = {(r[1], r[2]): float(r[4]) for r in rows if r[0] == "newsprism"}
+for n in sorted({k[0] for k in news}, key=int):
+    if (n, "1") in news and (n, "2") in news:
+        print(f"newsprism {n} articles: 1 -> 2 threads {news[(n, '1')] / news[(n, '2')]:.2f}x")
 PY
