@@ -165,7 +165,21 @@ fn partials_that_cannot_be_summed_are_refused() {
         manifest.replacen("\"format\": 1", "\"format\": 99", 1),
     )
     .unwrap();
-    refused(&[old, b.clone()], &config, "partial format 99");
+    refused(&[old.clone(), b.clone()], &config, "partial format 99");
+    // a table missing, or not Parquet
+    std::fs::write(
+        old.join("manifest.json"),
+        std::fs::read_to_string(a.join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    std::fs::remove_file(old.join("group_terms.parquet")).unwrap();
+    refused(
+        &[old.clone(), b.clone()],
+        &config,
+        "group_terms.parquet is missing",
+    );
+    std::fs::write(old.join("group_terms.parquet"), "not parquet").unwrap();
+    refused(&[old, b.clone()], &config, "group_terms.parquet");
     // not a partial folder
     refused(
         std::slice::from_ref(&articles),

@@ -493,6 +493,17 @@ pub fn read(
         topics: &topic_index,
     };
     for dir in dirs {
+        // a table left behind would be a sum quietly short
+        if let Some(missing) = SUM_TABLES
+            .iter()
+            .chain(&ROW_TABLES)
+            .find(|t| !dir.join(format!("{t}.parquet")).exists())
+        {
+            return Err(Error::config(format!(
+                "{}: {missing}.parquet is missing: a partial folder holds every table",
+                dir.display()
+            )));
+        }
         reader.sums(dir, &mut counts)?;
         reader.rows(dir, &mut counts, &mut unread, &mut contexts)?;
     }
