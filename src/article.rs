@@ -719,17 +719,6 @@ pub struct ArticleRow {
     pub id_from_input: bool,
 }
 
-/// What an [`ArticleRow`] holds besides its text fields.
-pub struct RowNumbers {
-    pub language: &'static str,
-    pub language_confidence: f64,
-    pub words: u64,
-    pub terms: u64,
-    pub topic_hits: Vec<(usize, u32)>,
-    pub sketch: Sketch,
-    pub id_from_input: bool,
-}
-
 /// The text fields of an [`ArticleRow`]: the article's own fields but its text, plus where
 /// it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -781,21 +770,20 @@ impl ArticleRow {
         let published_utc = crate::dates::read(&raw.published)
             .map(crate::dates::Published::iso)
             .unwrap_or_default();
-        let numbers = RowNumbers {
+        ArticleRow {
             language: tally.language,
             language_confidence: tally.confidence,
             words: tally.words,
             terms: tally.terms,
             topic_hits: tally.hits.clone(),
-            sketch: Sketch::default(),
             id_from_input: raw.id_from_input,
-        };
-        ArticleRow::from_fields(RowField::ALL.map(|f| f.of(raw, &published_utc)), numbers)
+            ..ArticleRow::from_fields(RowField::ALL.map(|f| f.of(raw, &published_utc)))
+        }
     }
 
-    /// A row whose text fields are `fields` (in [`RowField::ALL`]'s order), its numbers as
-    /// given.
-    pub fn from_fields(fields: [&str; RowField::COUNT], numbers: RowNumbers) -> ArticleRow {
+    /// A row whose text fields are `fields` (in [`RowField::ALL`]'s order); its other (public)
+    /// fields are left empty for the caller to set.
+    pub fn from_fields(fields: [&str; RowField::COUNT]) -> ArticleRow {
         let mut joined = String::with_capacity(fields.iter().map(|p| p.len()).sum());
         let mut ends = [0u32; RowField::COUNT];
         for (end, part) in ends.iter_mut().zip(fields) {
@@ -806,13 +794,13 @@ impl ArticleRow {
         ArticleRow {
             fields: joined.into(),
             ends,
-            language: numbers.language,
-            language_confidence: numbers.language_confidence,
-            words: numbers.words,
-            terms: numbers.terms,
-            topic_hits: numbers.topic_hits,
-            sketch: numbers.sketch,
-            id_from_input: numbers.id_from_input,
+            language: "",
+            language_confidence: 0.0,
+            words: 0,
+            terms: 0,
+            topic_hits: Vec::new(),
+            sketch: Sketch::default(),
+            id_from_input: false,
         }
     }
 

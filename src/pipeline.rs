@@ -136,7 +136,11 @@ pub fn run_partials(
     let tools = Tools::build(settings)?;
     let staging = write::Staging::new(dir)?;
     let pool = thread_pool(options.threads)?;
-    let partial = read_and_count(settings, &tools, &staging, &pool, options)?;
+    let Counted {
+        sums: partial,
+        paths,
+        ..
+    } = read_and_count(settings, &tools, &staging, &pool, options)?;
     let accounting = account(&partial.reports, &partial.unread, &partial.counts);
     let manifest = partials::ShardManifest {
         format: partials::FORMAT,
@@ -146,29 +150,20 @@ pub fn run_partials(
         inputs: partial
             .reports
             .iter()
-            .zip(&partial.paths)
+            .zip(&paths)
             .map(|(report, path)| partials::ShardInput {
                 path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
                 report: report.clone(),
             })
             .collect(),
-        topics: tools
-            .lexicon
-            .topics()
-            .iter()
-            .map(|t| t.id.clone())
-            .collect(),
-        group_by: settings
-            .group_by
-            .iter()
-            .map(|g| g.name().to_string())
-            .collect(),
+        topics: tools.topic_ids(),
+        group_by: group_names(settings),
         articles: partial.counts.articles.len() as u64,
         articles_from_cache: partial.counts.from_cache,
         articles_language_from_cache: partial.counts.language_from_cache,
         warnings: partial.warnings.clone(),
     };
-    pool.install(|| partials::write(staging.dir(), &partial.as_partial(), &manifest))?;
+    pool.install(|| partials::write(staging.dir(), &partial, &manifest))?;
     let dir = staging.commit()?;
     Ok(PartialSummary {
         dir,
@@ -190,22 +185,11 @@ pub fn compare_partials(
     let tools = Tools::build(settings)?;
     let staging = write::Staging::new(&settings.output_dir)?;
     let pool = thread_pool(options.threads)?;
-    let topics: Vec<String> = tools
-        .lexicon
-        .topics()
-        .iter()
-        .map(|t| t.id.clone())
-        .collect();
-    let group_by: Vec<String> = settings
-        .group_by
-        .iter()
-        .map(|g| g.name().to_string())
-        .collect();
     let read = partials::read(
         dirs,
         &fingerprint,
-        &topics,
-        &group_by,
+        &tools.topic_ids(),
+        &group_names(settings),
         settings.file.compare.contexts_per_topic,
     )?;
     let cfg = &settings.file;
@@ -214,14 +198,9 @@ pub fn compare_partials(
         max_article_bytes: cfg.input.max_article_bytes,
         fields_by_path: &settings.fields_by_path,
     };
-    let p = read.settle(&tools.step(settings, None, None), &ingest_options)?;
     let counted = Counted {
-        counts: p.counts,
+        sums: read.settle(&tools.step(settings, None, None), &ingest_options)?,
         paths: Vec::new(),
-        reports: p.reports,
-        unread: p.unread,
-        run_inputs: p.run_inputs,
-        warnings: p.warnings,
         analysed_after: clock.started.elapsed().as_secs_f64(),
     };
     finish(settings, &tools, staging, &pool, counted, clock, false)
@@ -242,27 +221,22 @@ impl Clock {
     }
 }
 
-/// The parallel stage's result: the sums of every article read, and where each came from.
+/// The parallel stage's result (or the partials' sum): the sums of every article read.
 struct Counted {
-    counts: Counts,
+    sums: partials::Partial,
     /// Each file's path, beside its report (empty when read back from partials).
     paths: Vec<PathBuf>,
-    reports: Vec<ingest::FileReport>,
-    /// Inputs that could not be walked.
-    unread: Vec<ingest::Rejection>,
-    run_inputs: Vec<PathBuf>,
-    warnings: Vec<String>,
     /// Seconds from the start to the end of the parallel stage.
     analysed_after: f64,
 }
 
-impl Counted {
-    fn as_partial(&self) -> partials::PartialRef<'_> {
-        partials::PartialRef {
-            counts: &self.counts,
-            unread: &self.unread,
-        }
-    }
+/// The names of the `group_by` columns.
+fn group_names(settings: &Settings) -> Vec<String> {
+    settings
+        .group_by
+        .iter()
+        .map(|g| g.name().to_string())
+        .collect()
 }
 
 /// Discovers the inputs, reads and analyses every article (the cache of the previous run in
@@ -302,12 +276,14 @@ fn read_and_count(
     warnings.sort();
     cache.finish(staging)?;
     Ok(Counted {
-        counts,
+        sums: partials::Partial {
+            counts,
+            reports,
+            unread,
+            run_inputs: cfg.run.inputs.clone(),
+            warnings,
+        },
         paths: files.into_iter().map(|f| f.path).collect(),
-        reports,
-        unread,
-        run_inputs: cfg.run.inputs.clone(),
-        warnings,
         analysed_after,
     })
 }
@@ -325,11 +301,14 @@ fn finish(
 ) -> Result<Summary> {
     let cfg = &settings.file;
     let Counted {
-        mut counts,
-        reports,
-        unread,
-        run_inputs,
-        mut warnings,
+        sums:
+            partials::Partial {
+                mut counts,
+                reports,
+                unread,
+                run_inputs,
+                mut warnings,
+            },
         analysed_after,
         ..
     } = counted;
@@ -498,6 +477,11 @@ impl Tools {
                 &settings.group_by,
             )
         }
+    }
+
+    /// The topics' ids, in lexicon order.
+    fn topic_ids(&self) -> Vec<String> {
+        self.lexicon.topics().iter().map(|t| t.id.clone()).collect()
     }
 
     fn build(settings: &Settings) -> Result<Tools> {

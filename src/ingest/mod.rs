@@ -458,12 +458,7 @@ pub fn read_all(
                 if a.id_from_input {
                     match seen_ids.entry((a.outlet.clone(), a.id.clone())) {
                         Entry::Occupied(first) => {
-                            let reason = format!(
-                                "duplicate id `{}` of outlet `{}` (first read at {})",
-                                a.id,
-                                a.outlet,
-                                first.get()
-                            );
+                            let reason = duplicate_id_reason(&a.id, &a.outlet, first.get());
                             record = Record::Rejected(Rejection::article(
                                 &file.display,
                                 a.line(),
@@ -514,6 +509,12 @@ pub fn read_all(
         send(batch);
     }
     reports
+}
+
+/// Why an article whose input id repeats an earlier one of its outlet is rejected: one
+/// wording, in one run and when `compare` settles an id that two shards read.
+pub fn duplicate_id_reason(id: &str, outlet: &str, first: &str) -> String {
+    format!("duplicate id `{id}` of outlet `{outlet}` (first read at {first})")
 }
 
 /// The articles of the file at `path` (shown as `display`) whose source `wanted` accepts, and

@@ -113,8 +113,9 @@ pub fn settle(read: &mut Read, step: &ArticleStep, opts: &IngestOptions) -> Resu
 
     let counts = &mut read.partial.counts;
     let mut scratch = Scratch::default();
-    // the contexts taken out, with their groups and shards
-    let mut taken: Vec<(Vec<String>, Context, usize)> = Vec::new();
+    // the later ones' sources, and the reasons naming them as a first that now name the first
+    let mut gone: FxHashSet<&str> = FxHashSet::default();
+    let mut renamed: FxHashMap<String, String> = FxHashMap::default();
     for (display, laters) in by_file {
         let file = &files[display];
         let wanted: FxHashSet<&str> = laters.iter().map(|l| l.source.as_str()).collect();
@@ -133,20 +134,10 @@ pub fn settle(read: &mut Read, step: &ArticleStep, opts: &IngestOptions) -> Resu
                 .iter()
                 .find(|l| l.source == raw.source)
                 .expect("wanted");
-            let rejection = Rejection::article(
-                display,
-                raw.line(),
-                format!(
-                    "duplicate id `{}` of outlet `{}` (first read at {})",
-                    l.id, l.outlet, l.first
-                ),
-                raw.title.as_bytes(),
-            );
+            let reason = ingest::duplicate_id_reason(&l.id, &l.outlet, &l.first);
+            let rejection = Rejection::article(display, raw.line(), &reason, raw.title.as_bytes());
             let processed = step.process(raw, &mut scratch);
-            if processed.excluded.is_some() {
-                counts.excluded.retain(|e| e.source != l.source);
-            } else {
-                counts.articles.retain(|a| a.source() != l.source);
+            if processed.excluded.is_none() {
                 let vocabulary = scratch.vocabulary();
                 let removed = counts.groups.get_mut(&processed.group).is_some_and(|g| {
                     g.remove_tally(scratch.tally(), &|id| {
@@ -164,27 +155,39 @@ pub fn settle(read: &mut Read, step: &ArticleStep, opts: &IngestOptions) -> Resu
                 }
             }
             // a third read of the id, rejected by the later one's shard, names the first too
-            let named = format!(
-                "duplicate id `{}` of outlet `{}` (first read at {})",
-                l.id, l.outlet, l.source
+            renamed.insert(
+                ingest::duplicate_id_reason(&l.id, &l.outlet, &l.source),
+                reason,
             );
-            for r in counts.rejected.iter_mut().filter(|r| r.reason == named) {
-                r.reason = rejection.reason.clone();
-            }
             counts.rejected.push(rejection);
-            if let Some(report) = read.partial.reports.iter_mut().find(|r| r.file == display) {
+            if let Some(report) = read.partial.reports.get_mut(file.order) {
                 report.articles -= 1;
                 report.rejected_articles += 1;
             }
-            // the article's contexts go
-            let (mine, rest) = std::mem::take(&mut read.contexts)
-                .into_iter()
-                .partition(|(_, c)| c.source == l.source);
-            read.contexts = rest;
-            let mine: Vec<(Vec<String>, Context)> = mine;
-            taken.extend(mine.into_iter().map(|(key, c)| (key, c, file.shard)));
+            gone.insert(&l.source);
         }
     }
+    counts.articles.retain(|a| !gone.contains(a.source()));
+    counts
+        .excluded
+        .retain(|e| !gone.contains(e.source.as_str()));
+    for r in &mut counts.rejected {
+        if let Some(reason) = renamed.get(&r.reason) {
+            r.reason = reason.clone();
+        }
+    }
+    // the later ones' contexts go, noted with the shard that kept them
+    let (taken, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut read.contexts)
+        .into_iter()
+        .partition(|(_, c)| gone.contains(c.source.as_str()));
+    read.contexts = kept;
+    let taken: Vec<(Vec<String>, Context, usize)> = taken
+        .into_iter()
+        .filter_map(|(key, c)| {
+            let shard = file_of(&c.source, &files).0.map(|f| files[f].shard)?;
+            Some((key, c, shard))
+        })
+        .collect();
     check_contexts(read, &files, &taken)
 }
 

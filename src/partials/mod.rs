@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::article::{ArticleRow, Context, RowField, RowNumbers};
+use crate::article::{ArticleRow, Context, RowField};
 use crate::config::Settings;
 use crate::counts::{Counts, Excluded, GroupCounts};
 use crate::duplicates::Sketch;
@@ -120,15 +120,9 @@ pub fn fingerprint(settings: &Settings) -> Result<String> {
     Ok(crate::hex(&h.finalize()))
 }
 
-/// What a shard writes: its sums and rows, and the inputs it could not walk.
-pub struct PartialRef<'a> {
-    pub counts: &'a Counts,
-    pub unread: &'a [Rejection],
-}
-
 /// Writes `partial` into `dir` (which exists and is empty): the tables, then the manifest.
-pub fn write(dir: &Path, partial: &PartialRef, manifest: &ShardManifest) -> Result<()> {
-    let counts = partial.counts;
+pub fn write(dir: &Path, partial: &Partial, manifest: &ShardManifest) -> Result<()> {
+    let counts = &partial.counts;
     let topics = &manifest.topics;
     let group_names: Vec<String> = manifest
         .group_by
@@ -240,7 +234,7 @@ pub fn write(dir: &Path, partial: &PartialRef, manifest: &ShardManifest) -> Resu
         &["rank", "spread", "part", "start"],
     )?;
     write_articles(dir, counts)?;
-    write_rejected(dir, counts, partial.unread)?;
+    write_rejected(dir, counts, &partial.unread)?;
     write_excluded(dir, counts)?;
     let json = serde_json::to_vec_pretty(manifest).map_err(|e| Error::Run(e.to_string()))?;
     let path = dir.join(MANIFEST);
@@ -472,7 +466,7 @@ pub fn read(
             )));
         }
         for (path, m) in found {
-            check_manifest(&path, &m, fingerprint, topics, group_by)?;
+            check_manifest(&path, &m, fingerprint)?;
             manifests.push(m);
         }
     }
@@ -595,13 +589,7 @@ fn read_manifests(dir: &Path) -> Result<Vec<(PathBuf, ShardManifest)>> {
         .collect()
 }
 
-fn check_manifest(
-    path: &Path,
-    m: &ShardManifest,
-    fingerprint: &str,
-    topics: &[String],
-    group_by: &[String],
-) -> Result<()> {
+fn check_manifest(path: &Path, m: &ShardManifest, fingerprint: &str) -> Result<()> {
     let refuse = |what: String| Err(Error::config(format!("{}: {what}", path.display())));
     if m.format != FORMAT {
         return refuse(format!(
@@ -622,9 +610,6 @@ fn check_manifest(
             short(fingerprint),
             short(&m.config_fingerprint)
         ));
-    }
-    if m.topics != topics || m.group_by != group_by {
-        return refuse("made with other topics or group_by columns".to_string());
     }
     Ok(())
 }
@@ -831,18 +816,15 @@ impl Reader<'_> {
                     .zip(&hit_lists[row])
                     .map(|(&t, &n)| (t as usize, u32::try_from(n).unwrap_or(0)))
                     .collect();
-                let numbers = RowNumbers {
-                    language: languages[row],
-                    language_confidence: confidence[row],
-                    words: words[row],
-                    terms: terms[row],
-                    topic_hits,
-                    sketch,
-                    id_from_input: from_input[row] != 0,
-                };
-                counts
-                    .articles
-                    .push(ArticleRow::from_fields(values, numbers));
+                let mut article = ArticleRow::from_fields(values);
+                article.language = languages[row];
+                article.language_confidence = confidence[row];
+                article.words = words[row];
+                article.terms = terms[row];
+                article.topic_hits = topic_hits;
+                article.sketch = sketch;
+                article.id_from_input = from_input[row] != 0;
+                counts.articles.push(article);
             }
         }
         for frame in frames(dir, REJECTED)? {
