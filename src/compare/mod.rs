@@ -202,11 +202,28 @@ pub fn tables(
     let mut coverage_warnings = coverage_warnings(&lexicon_coverage, topics.len());
     coverage_warnings.extend(unreadable_dates(&articles));
 
-    let (topics_by_group, topic_comparison) = topic_rows(&groups, topics, compare.topic_measure);
-    let (copy_of, duplicates) = duplicate_rows(&articles, duplicates);
-    let group_of = article_groups(&groups, &articles, &duplicates, group_by);
-    let groups_table = group_rows(&groups, &articles, &duplicates, &group_of);
-    let group_similarity = similarity_rows(&groups, topics.len(), &duplicates, &group_of);
+    // copy detection is the largest part; the rows that do not depend on it are made meanwhile
+    let (
+        (copy_of, duplicates, groups_table, group_similarity),
+        (topic_tables, article_topics, terms_by_group, languages),
+    ) = rayon::join(
+        || {
+            let (copy_of, duplicates) = duplicate_rows(&articles, duplicates);
+            let group_of = article_groups(&groups, &articles, &duplicates, group_by);
+            let groups_table = group_rows(&groups, &articles, &duplicates, &group_of);
+            let similarity = similarity_rows(&groups, topics.len(), &duplicates, &group_of);
+            (copy_of, duplicates, groups_table, similarity)
+        },
+        || {
+            (
+                topic_rows(&groups, topics, compare.topic_measure),
+                article_topic_rows(&articles, topics),
+                term_rows(&groups, &vocabulary, compare.top_terms),
+                language_rows(&groups),
+            )
+        },
+    );
+    let (topics_by_group, topic_comparison) = topic_tables;
     Tables {
         contexts,
         excluded,
@@ -218,12 +235,12 @@ pub fn tables(
         group_columns: group_by.iter().map(|g| g.name()).collect(),
         copy_of,
         duplicates,
-        article_topics: article_topic_rows(&articles, topics),
+        article_topics,
         articles,
         topics_by_group,
         topic_comparison,
-        terms_by_group: term_rows(&groups, &vocabulary, compare.top_terms),
-        languages: language_rows(&groups),
+        terms_by_group,
+        languages,
         keyness: Keyness::new(groups, vocabulary, compare, group_noun(group_by)),
         rejected,
     }

@@ -22,7 +22,8 @@ use crate::compare::{KeynessRow, Tables};
 use crate::error::{Error, Result};
 pub use staging::{check_replaceable, Staging};
 
-/// The output files of a run, in the order they are written.
+/// The output files of a run, in the order the manifest lists them (and [`write_tables`] reports
+/// the first failure).
 pub const TABLE_FILES: [&str; 14] = [
     "groups.csv",
     "articles.csv",
@@ -71,26 +72,38 @@ pub fn comparison_headers(t: &Tables) -> Result<Vec<String>> {
     Ok(headers)
 }
 
-/// Writes every table into `dir`.
+/// Writes every table into `dir`, several at once on the current rayon pool: after the
+/// analysis this is most of what is left of a run, and one table at a time left the other
+/// threads idle. The files do not depend on each other; when several fail, the error is the
+/// first in [`TABLE_FILES`] order, whatever finished first.
 pub fn write_tables(dir: &Path, t: &Tables, parquet: bool) -> Result<()> {
     // checked first: an ambiguous table is an error before any file is written
     let comparison_headers = comparison_headers(t)?;
     let dir = &Out { dir, parquet };
-    write_groups(dir, t)?;
-    write_articles(dir, t)?;
-    write_article_topics(dir, t)?;
-    write_contexts(dir, t)?;
-    write_duplicates(dir, t)?;
-    write_topics_by_group(dir, t)?;
-    write_topic_comparison(dir, t, &comparison_headers)?;
-    write_terms_by_group(dir, t)?;
-    write_group_similarity(dir, t)?;
-    write_keyness(dir, t)?;
-    test_pause();
-    write_languages(dir, t)?;
-    write_lexicon_coverage(dir, t)?;
-    write_rejected(dir, t)?;
-    write_excluded(dir, t)
+    type Writer<'w> = Box<dyn Fn() -> Result<()> + Send + Sync + 'w>;
+    // in TABLE_FILES order
+    let writers: Vec<Writer> = vec![
+        Box::new(|| write_groups(dir, t)),
+        Box::new(|| write_articles(dir, t)),
+        Box::new(|| write_article_topics(dir, t)),
+        Box::new(|| write_contexts(dir, t)),
+        Box::new(|| write_duplicates(dir, t)),
+        Box::new(|| write_topics_by_group(dir, t)),
+        Box::new(|| write_topic_comparison(dir, t, &comparison_headers)),
+        Box::new(|| write_terms_by_group(dir, t)),
+        Box::new(|| write_group_similarity(dir, t)),
+        Box::new(|| write_keyness(dir, t)),
+        Box::new(|| write_languages(dir, t)),
+        Box::new(|| write_lexicon_coverage(dir, t)),
+        Box::new(|| write_rejected(dir, t)),
+        Box::new(|| write_excluded(dir, t)),
+    ];
+    let outcomes: Vec<Result<()>> = writers
+        .par_iter()
+        .with_max_len(1)
+        .map(|write| write())
+        .collect();
+    outcomes.into_iter().collect()
 }
 
 fn write_contexts(dir: &Out, t: &Tables) -> Result<()> {
