@@ -78,33 +78,33 @@ pub fn comparison_headers(t: &Tables) -> Result<Vec<String>> {
 /// first in [`TABLE_FILES`] order, whatever finished first.
 pub fn write_tables(dir: &Path, t: &Tables, parquet: bool) -> Result<()> {
     // checked first: an ambiguous table is an error before any file is written
-    let comparison_headers = comparison_headers(t)?;
+    comparison_headers(t)?;
     let dir = &Out { dir, parquet };
-    type Writer<'w> = Box<dyn Fn() -> Result<()> + Send + Sync + 'w>;
-    // in TABLE_FILES order
-    let writers: Vec<Writer> = vec![
-        Box::new(|| write_groups(dir, t)),
-        Box::new(|| write_articles(dir, t)),
-        Box::new(|| write_article_topics(dir, t)),
-        Box::new(|| write_contexts(dir, t)),
-        Box::new(|| write_duplicates(dir, t)),
-        Box::new(|| write_topics_by_group(dir, t)),
-        Box::new(|| write_topic_comparison(dir, t, &comparison_headers)),
-        Box::new(|| write_terms_by_group(dir, t)),
-        Box::new(|| write_group_similarity(dir, t)),
-        Box::new(|| write_keyness(dir, t)),
-        Box::new(|| write_languages(dir, t)),
-        Box::new(|| write_lexicon_coverage(dir, t)),
-        Box::new(|| write_rejected(dir, t)),
-        Box::new(|| write_excluded(dir, t)),
-    ];
-    let outcomes: Vec<Result<()>> = writers
+    let outcomes: Vec<Result<()>> = TABLE_WRITERS
         .par_iter()
         .with_max_len(1)
-        .map(|write| write())
+        .map(|write| write(dir, t))
         .collect();
     outcomes.into_iter().collect()
 }
+
+/// One writer per table, in [`TABLE_FILES`] order.
+const TABLE_WRITERS: [fn(&Out, &Tables) -> Result<()>; 14] = [
+    write_groups,
+    write_articles,
+    write_article_topics,
+    write_contexts,
+    write_duplicates,
+    write_topics_by_group,
+    write_topic_comparison,
+    write_terms_by_group,
+    write_group_similarity,
+    write_keyness,
+    write_languages,
+    write_lexicon_coverage,
+    write_rejected,
+    write_excluded,
+];
 
 fn write_contexts(dir: &Out, t: &Tables) -> Result<()> {
     let c = &t.contexts;
@@ -313,7 +313,8 @@ fn write_topics_by_group(dir: &Out, t: &Tables) -> Result<()> {
     write(dir, "topics_by_group.csv", cols)
 }
 
-fn write_topic_comparison(dir: &Out, t: &Tables, headers: &[String]) -> Result<()> {
+fn write_topic_comparison(dir: &Out, t: &Tables) -> Result<()> {
+    let headers = comparison_headers(t)?;
     let tc = &t.topic_comparison;
     let mut cols = vec![text("topic", tc.rows.iter().map(|r| r.0.as_str()))];
     for (i, name) in headers.iter().enumerate() {
