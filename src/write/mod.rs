@@ -632,6 +632,34 @@ mod tests {
         assert_eq!(spreadsheet_safe("Lavrov = Lawrow"), "Lavrov = Lawrow");
         assert_eq!(spreadsheet_safe(""), "");
     }
+    /// write_tables reports the first failure in TABLE_FILES order, which holds only while
+    /// the two lists agree.
+    #[test]
+    fn each_writer_writes_the_table_file_of_its_place() {
+        let analyzers = crate::analyze::Analyzers::new(&Default::default());
+        let lexicon = crate::topics::Lexicon::compile(&[], &analyzers).unwrap();
+        let tables = crate::compare::tables(
+            crate::counts::Counts::default(),
+            &lexicon,
+            &[crate::config::GroupColumn::Outlet],
+            &Default::default(),
+            &Default::default(),
+        );
+        for (write, name) in TABLE_WRITERS.iter().zip(TABLE_FILES) {
+            let dir = tempfile::tempdir().unwrap();
+            let out = Out {
+                dir: dir.path(),
+                parquet: false,
+            };
+            write(&out, &tables).unwrap();
+            let written: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(written, [name]);
+        }
+    }
+
     #[test]
     fn a_table_written_in_chunks_is_the_table_written_at_once() {
         let dir = tempfile::tempdir().unwrap();
