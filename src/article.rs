@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::analyze::{Analyzers, TokenMemo};
 use crate::cache::{self, CacheReader, Lookup, Record, RecordTerm};
 use crate::config::GroupColumn;
-use crate::duplicates::{self, Sketch};
+use crate::duplicates::{self, SketchSlot, SketchSpill};
 use crate::ingest::{RawArticle, Sources};
 use crate::language::{Detection, LanguageDetector};
 use crate::select::Selection;
@@ -31,6 +31,8 @@ pub struct ArticleStep<'a> {
     pub keep_analyses: bool,
     /// Whether each article's shingles are sketched for duplicate detection.
     pub sketch_duplicates: bool,
+    /// Where the sketches wait for copy detection; `None`: with their rows.
+    pub sketch_spill: Option<&'a SketchSpill>,
     /// Sources of the articles that are listed but left out of the counts (the copies, with
     /// `[duplicates] count = "first"`).
     pub left_out: Option<&'a FxHashSet<String>>,
@@ -60,6 +62,7 @@ impl<'a> ArticleStep<'a> {
             cache: None,
             keep_analyses: false,
             sketch_duplicates: false,
+            sketch_spill: None,
             left_out: None,
             selection: None,
             contexts: None,
@@ -154,7 +157,11 @@ impl ArticleStep<'_> {
                 let analyzer = self.analyzers.get(tally.language);
                 analyzer.word_hashes(&raw.text, &mut scratch.words);
             }
-            row.sketch = duplicates::sketch(&scratch.words, tally.language);
+            let sketch = duplicates::sketch(&scratch.words, tally.language);
+            row.sketch = match self.sketch_spill {
+                Some(spill) => spill.keep(tally.language, sketch),
+                None => SketchSlot::Held(sketch),
+            };
         }
         let counted = self.left_out.is_none_or(|l| !l.contains(&raw.source));
         let excluded = self.selection.and_then(|selection| {
@@ -714,7 +721,7 @@ pub struct ArticleRow {
     /// (topic index, hits) for the topics with at least one hit.
     pub topic_hits: Vec<(usize, u32)>,
     /// The body's shingles, for duplicate detection (empty when it is off).
-    pub sketch: Sketch,
+    pub sketch: SketchSlot,
     /// Whether the id came from the input (and so must be unique per outlet).
     pub id_from_input: bool,
 }
@@ -799,7 +806,7 @@ impl ArticleRow {
             words: 0,
             terms: 0,
             topic_hits: Vec::new(),
-            sketch: Sketch::default(),
+            sketch: SketchSlot::default(),
             id_from_input: false,
         }
     }

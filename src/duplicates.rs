@@ -25,10 +25,16 @@
 //! articles that share some of its text, and at most with the [`MAX_MEASURED`] that share
 //! the most.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::analyze::is_unspaced_language;
+use crate::error::{Error, Result};
 
 /// Shingles kept per article, about (between this and twice as many for a long text).
 pub const SKETCH_TARGET: usize = 100;
@@ -117,6 +123,125 @@ impl Sketch {
             hashes: &self.hashes,
             counts: level_counts(self.level, &self.hashes),
         }
+    }
+}
+
+/// An article's sketch where its row keeps it: with the row, or in the run's [`SketchSpill`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SketchSlot {
+    Held(Sketch),
+    /// `count` hashes of level `level`, little-endian, at byte `at` of the spill file.
+    Spilled {
+        at: u64,
+        level: u32,
+        count: u32,
+    },
+}
+
+impl Default for SketchSlot {
+    fn default() -> Self {
+        SketchSlot::Held(Sketch::default())
+    }
+}
+
+impl SketchSlot {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            SketchSlot::Held(sketch) => sketch.is_empty(),
+            SketchSlot::Spilled { count, .. } => *count == 0,
+        }
+    }
+
+    /// The sketch, when it is held (always, in a run without a spill).
+    pub fn held(&self) -> Option<&Sketch> {
+        match self {
+            SketchSlot::Held(sketch) => Some(sketch),
+            SketchSlot::Spilled { .. } => None,
+        }
+    }
+}
+
+/// Where a run's sketches wait for copy detection: one file per language, written as the
+/// articles are analysed and read back whole when that language's copies are looked for.
+/// Held with their rows, the sketches were about half of a run's memory per article (some
+/// 600 bytes), and what made its peak grow with the corpus; on disk they cost a sequential
+/// write and one read per language.
+pub struct SketchSpill {
+    dir: PathBuf,
+    files: Mutex<FxHashMap<&'static str, SpillFile>>,
+}
+
+struct SpillFile {
+    /// `None` once a write failed: the language's later sketches stay with their rows.
+    out: Option<BufWriter<File>>,
+    written: u64,
+}
+
+impl SketchSpill {
+    /// A spill in the folder `dir`, created here (inside the run's staging folder, and
+    /// removed before that is swapped in).
+    pub fn create(dir: PathBuf) -> Result<SketchSpill> {
+        std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(SketchSpill {
+            dir,
+            files: Mutex::new(FxHashMap::default()),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, language: &str) -> PathBuf {
+        self.dir.join(format!("{language}.u32"))
+    }
+
+    /// The slot of the sketch of an article in `language`: spilled, or held when it is
+    /// empty or its language's file cannot be written (results are the same either way; only
+    /// memory differs).
+    pub fn keep(&self, language: &'static str, sketch: Sketch) -> SketchSlot {
+        if sketch.is_empty() {
+            return SketchSlot::Held(sketch);
+        }
+        let bytes: Vec<u8> = sketch.hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+        let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        let file = files.entry(language).or_insert_with(|| SpillFile {
+            out: File::create(self.path(language)).ok().map(BufWriter::new),
+            written: 0,
+        });
+        let Some(out) = file.out.as_mut() else {
+            return SketchSlot::Held(sketch);
+        };
+        if out.write_all(&bytes).is_err() {
+            // a partly written sketch is never read: its slot is not handed out
+            file.out = None;
+            return SketchSlot::Held(sketch);
+        }
+        let at = file.written;
+        file.written += bytes.len() as u64;
+        SketchSlot::Spilled {
+            at,
+            level: sketch.level,
+            count: sketch.hashes.len() as u32,
+        }
+    }
+
+    /// Flushes every file, so that they can be read; the error names the file.
+    pub fn finish(&self) -> Result<()> {
+        let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        for (language, file) in files.iter_mut() {
+            if let Some(out) = file.out.as_mut() {
+                out.flush()
+                    .map_err(|e| Error::io(&self.path(language), e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The spilled sketches of `language`, back to back.
+    fn read(&self, language: &str) -> Result<Vec<u8>> {
+        let path = self.path(language);
+        std::fs::read(&path).map_err(|e| Error::io(&path, e))
     }
 }
 
@@ -286,7 +411,7 @@ pub struct Candidate<'a> {
     pub published: &'a str,
     pub id: &'a str,
     pub source: &'a str,
-    pub sketch: &'a Sketch,
+    pub sketch: &'a SketchSlot,
 }
 
 /// What detection found for one article.
@@ -300,7 +425,12 @@ pub struct Found {
 
 /// Clusters `articles` (see the module doc); one entry per article, in the same order.
 /// `None` for an article in no cluster of two or more.
-pub fn detect(articles: &[Candidate], min_containment: f64) -> Vec<Option<Found>> {
+/// Spilled sketches are read from `spill`, one language at a time.
+pub fn detect(
+    articles: &[Candidate],
+    min_containment: f64,
+    spill: Option<&SketchSpill>,
+) -> Result<Vec<Option<Found>>> {
     let mut by_language: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (i, a) in articles.iter().enumerate() {
         if !a.sketch.is_empty() {
@@ -311,14 +441,24 @@ pub fn detect(articles: &[Candidate], min_containment: f64) -> Vec<Option<Found>
     languages.sort_by(|a, b| a.0.cmp(b.0));
     let found: Vec<Vec<(usize, Found)>> = languages
         .into_par_iter()
-        .map(|(_, mut members)| {
+        .map(|(language, mut members)| {
             members.sort_by(|&x, &y| {
                 let (a, b) = (&articles[x], &articles[y]);
                 (a.published, a.id, a.source, x).cmp(&(b.published, b.id, b.source, y))
             });
-            cluster_language(articles, &members, min_containment)
+            let any_spilled = members
+                .iter()
+                .any(|&i| matches!(articles[i].sketch, SketchSlot::Spilled { .. }));
+            let spilled = match spill {
+                Some(spill) if any_spilled => spill.read(language)?,
+                _ => Vec::new(),
+            };
+            let slots = members.iter().map(|&i| articles[i].sketch);
+            let packed = Packed::new(slots, &spilled)?;
+            drop(spilled);
+            Ok(cluster_language(&packed, &members, min_containment))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut out: Vec<Option<Found>> = vec![None; articles.len()];
     for (i, f) in found.into_iter().flatten() {
         out[i] = Some(f);
@@ -338,17 +478,12 @@ pub fn detect(articles: &[Candidate], min_containment: f64) -> Vec<Option<Found>
             *slot = None;
         }
     }
-    out
+    Ok(out)
 }
 
 /// One language's articles, in publication order.
-fn cluster_language(
-    articles: &[Candidate],
-    order: &[usize],
-    min_containment: f64,
-) -> Vec<(usize, Found)> {
-    let packed = Packed::new(order.iter().map(|&i| articles[i].sketch));
-    let mut index = EarlierIndex::new(&packed);
+fn cluster_language(packed: &Packed, order: &[usize], min_containment: f64) -> Vec<(usize, Found)> {
+    let mut index = EarlierIndex::new(packed);
     let mut cluster_of: Vec<usize> = Vec::with_capacity(order.len());
     let mut out = Vec::with_capacity(order.len());
     let mut measure = Measure::default();
@@ -356,7 +491,7 @@ fn cluster_language(
         measure.set(packed.get(pos));
         // the best earlier match among the most promising candidates; ties: the earliest
         let mut best: Option<(usize, f64)> = None;
-        for &(_, p) in index.candidates(&packed, pos, min_containment) {
+        for &(_, p) in index.candidates(packed, pos, min_containment) {
             let p = p as usize;
             let floor = best.map_or(min_containment, |(_, b)| b);
             let Some(c) = measure.containment_reaching(packed.get(p), floor) else {
@@ -397,20 +532,47 @@ struct Packed {
 }
 
 impl Packed {
-    fn new<'a>(sketches: impl Iterator<Item = &'a Sketch>) -> Packed {
+    /// The sketches of `slots`, in order; spilled ones are cut from `spilled`, their
+    /// language's spill file.
+    fn new<'a>(slots: impl Iterator<Item = &'a SketchSlot>, spilled: &[u8]) -> Result<Packed> {
         let mut packed = Packed {
             hashes: Vec::new(),
             starts: vec![0],
             levels: Vec::new(),
             counts: Vec::new(),
         };
-        for s in sketches {
-            packed.hashes.extend_from_slice(&s.hashes);
+        for slot in slots {
+            let start = packed.hashes.len();
+            let level = match slot {
+                SketchSlot::Held(s) => {
+                    packed.hashes.extend_from_slice(&s.hashes);
+                    s.level
+                }
+                &SketchSlot::Spilled { at, level, count } => {
+                    let bytes = usize::try_from(at)
+                        .ok()
+                        .and_then(|at| spilled.get(at..at + count as usize * 4))
+                        .ok_or_else(|| {
+                            Error::Run(format!(
+                                "internal error: a sketch at byte {at} past the end of its spill file ({} bytes)",
+                                spilled.len()
+                            ))
+                        })?;
+                    packed.hashes.extend(
+                        bytes
+                            .chunks_exact(4)
+                            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                    );
+                    level
+                }
+            };
             packed.starts.push(packed.hashes.len() as u32);
-            packed.levels.push(s.level);
-            packed.counts.push(level_counts(s.level, &s.hashes));
+            packed.levels.push(level);
+            packed
+                .counts
+                .push(level_counts(level, &packed.hashes[start..]));
         }
-        packed
+        Ok(packed)
     }
 
     fn len(&self) -> usize {
@@ -645,16 +807,41 @@ mod tests {
             "2017-09-19",
         ];
         let ids = ["a", "c", "b", "d", "e"];
-        let candidates: Vec<Candidate> = (0..5)
-            .map(|i| Candidate {
-                language: if i == 4 { "fr" } else { "en" },
-                published: published[i],
-                id: ids[i],
-                source: ids[i],
-                sketch: &sketches[i],
-            })
+        let language = |i: usize| if i == 4 { "fr" } else { "en" };
+        let held: Vec<SketchSlot> = sketches.iter().cloned().map(SketchSlot::Held).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let spill = SketchSpill::create(dir.path().join("spill")).unwrap();
+        // kept in another order than publication's, so that offsets matter
+        let spilled: Vec<SketchSlot> = (0..5)
+            .rev()
+            .map(|i| spill.keep(language(i), sketches[i].clone()))
+            .rev()
             .collect();
-        let found = detect(&candidates, 0.5);
+        spill.finish().unwrap();
+        assert!(spilled
+            .iter()
+            .all(|s| matches!(s, SketchSlot::Spilled { .. })));
+        fn candidates<'a>(
+            slots: &'a [SketchSlot],
+            published: &[&'a str; 5],
+            ids: &[&'a str; 5],
+        ) -> Vec<Candidate<'a>> {
+            (0..5)
+                .map(|i| Candidate {
+                    language: if i == 4 { "fr" } else { "en" },
+                    published: published[i],
+                    id: ids[i],
+                    source: ids[i],
+                    sketch: &slots[i],
+                })
+                .collect()
+        }
+        let found = detect(&candidates(&held, &published, &ids), 0.5, None).unwrap();
+        // sketches read back from the spill find the same, to the containment's last bit
+        let from_spill = candidates(&spilled, &published, &ids);
+        assert_eq!(detect(&from_spill, 0.5, Some(&spill)).unwrap(), found);
+        // a spilled sketch without its spill is an error, not a silent miss
+        assert!(detect(&from_spill, 0.5, None).is_err());
         assert_eq!(
             found[0],
             Some(Found {

@@ -19,7 +19,7 @@ use crate::compare;
 use crate::config::{ConfigFile, CountCopies, DuplicatesSection, Settings};
 use crate::count;
 use crate::counts::Counts;
-use crate::duplicates;
+use crate::duplicates::{self, SketchSlot, SketchSpill};
 use crate::error::{Error, Result};
 use crate::ingest::{self, Format, IngestOptions, Record, Scope, Sources};
 use crate::language::LanguageDetector;
@@ -105,9 +105,13 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
     // locked from the start, so a second run refuses at once rather than after its analysis
     let staging = write::Staging::new(&settings.output_dir)?;
     let pool = thread_pool(options.threads)?;
-    let partial = read_and_count(settings, &tools, &staging, &pool, options)?;
+    let partial = read_and_count(settings, &tools, &staging, &pool, options, true)?;
     finish(settings, &tools, staging, &pool, partial, clock, true)
 }
+
+/// The folder, inside the staging folder, where a run's sketches wait for copy detection
+/// (see [`SketchSpill`]); removed before the output is swapped in.
+const SKETCH_SPILL: &str = "sketches.spill";
 
 /// What `run --partials` did.
 #[derive(Debug, Clone)]
@@ -140,7 +144,7 @@ pub fn run_partials(
         sums: partial,
         paths,
         ..
-    } = read_and_count(settings, &tools, &staging, &pool, options)?;
+    } = read_and_count(settings, &tools, &staging, &pool, options, false)?;
     let accounting = account(&partial.reports, &partial.unread, &partial.counts);
     let manifest = partials::ShardManifest {
         format: partials::FORMAT,
@@ -202,6 +206,7 @@ pub fn compare_partials(
         sums: read.settle(&tools.step(settings, None, None), &ingest_options)?,
         paths: Vec::new(),
         analysed_after: clock.started.elapsed().as_secs_f64(),
+        spill: None,
     };
     finish(settings, &tools, staging, &pool, counted, clock, false)
 }
@@ -228,6 +233,8 @@ struct Counted {
     paths: Vec<PathBuf>,
     /// Seconds from the start to the end of the parallel stage.
     analysed_after: f64,
+    /// Where `run` put the sketches (`None`: with the rows).
+    spill: Option<SketchSpill>,
 }
 
 /// The names of the `group_by` columns.
@@ -247,6 +254,7 @@ fn read_and_count(
     staging: &write::Staging,
     pool: &rayon::ThreadPool,
     options: &RunOptions,
+    spill_sketches: bool,
 ) -> Result<Counted> {
     let started = Instant::now();
     let cfg = &settings.file;
@@ -259,9 +267,17 @@ fn read_and_count(
         fields_by_path: &settings.fields_by_path,
     };
     let left_out = (cfg.duplicates.enabled && cfg.duplicates.count == CountCopies::First)
-        .then(|| find_copies(tools, &files, &ingest_options, pool, &cfg.duplicates));
+        .then(|| find_copies(tools, &files, &ingest_options, pool, &cfg.duplicates))
+        .transpose()?;
 
-    let step = tools.step(settings, Some(&cache), left_out.as_ref());
+    // partials keep their sketches with the rows: they are written out with them
+    let spill = (spill_sketches && cfg.duplicates.enabled)
+        .then(|| SketchSpill::create(staging.dir().join(SKETCH_SPILL)))
+        .transpose()?;
+    let step = ArticleStep {
+        sketch_spill: spill.as_ref(),
+        ..tools.step(settings, Some(&cache), left_out.as_ref())
+    };
     let (counts, mut reports) = analyse_inputs(
         &step,
         cache.writer.as_ref(),
@@ -285,6 +301,7 @@ fn read_and_count(
         },
         paths: files.into_iter().map(|f| f.path).collect(),
         analysed_after,
+        spill,
     })
 }
 
@@ -310,6 +327,7 @@ fn finish(
                 mut warnings,
             },
         analysed_after,
+        spill,
         ..
     } = counted;
     let accounting = account(&reports, &unread, &counts);
@@ -318,6 +336,9 @@ fn finish(
     let languages = languages_of(&counts);
     let left_out = counts.left_out;
     // duplicate detection and the statistics use the run's --threads as well
+    if let Some(spill) = &spill {
+        spill.finish()?;
+    }
     let tables = pool.install(|| {
         compare::tables(
             counts,
@@ -325,8 +346,14 @@ fn finish(
             &settings.group_by,
             &cfg.compare,
             &cfg.duplicates,
+            spill.as_ref(),
         )
-    });
+    })?;
+    if let Some(spill) = spill {
+        let dir = spill.dir().to_path_buf();
+        drop(spill);
+        std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    }
     crate::error::panic_if_testing("tables");
     // the tables' own parallel parts use the run's --threads as well
     let parquet = cfg
@@ -602,13 +629,13 @@ fn find_copies(
     ingest_options: &IngestOptions,
     pool: &rayon::ThreadPool,
     settings: &DuplicatesSection,
-) -> FxHashSet<String> {
+) -> Result<FxHashSet<String>> {
     struct Seen {
         source: String,
         id: String,
         published: String,
         language: &'static str,
-        sketch: duplicates::Sketch,
+        sketch: SketchSlot,
     }
     let mut seen: Vec<Seen> = Vec::new();
     let bytes_read = AtomicU64::new(0);
@@ -621,7 +648,7 @@ fn find_copies(
                         let language = tools.detector.detect(&a.title, &a.text).code;
                         tools.analyzers.get(language).word_hashes(&a.text, words);
                         Some(Seen {
-                            sketch: duplicates::sketch(words, language),
+                            sketch: SketchSlot::Held(duplicates::sketch(words, language)),
                             source: a.source,
                             id: a.id,
                             published: crate::dates::order_key(&a.published),
@@ -645,13 +672,13 @@ fn find_copies(
             sketch: &s.sketch,
         })
         .collect();
-    let found = pool.install(|| duplicates::detect(&candidates, settings.min_containment));
-    found
+    let found = pool.install(|| duplicates::detect(&candidates, settings.min_containment, None))?;
+    Ok(found
         .iter()
         .zip(&seen)
         .filter(|(f, _)| f.as_ref().is_some_and(|f| f.matched.is_some()))
         .map(|(_, s)| s.source.clone())
-        .collect()
+        .collect())
 }
 
 /// The parallel stage: a reader thread streams batches of records from `files` to the

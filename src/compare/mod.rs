@@ -17,6 +17,7 @@ use crate::article::{ArticleRow, Context, RowField};
 use crate::config::{CompareSection, DuplicatesSection, GroupColumn, TopicMeasure};
 use crate::counts::{Counts, Excluded, GroupCounts, LanguageSlice, TermCount};
 use crate::duplicates;
+use crate::error::Result;
 use crate::ingest::Rejection;
 use crate::topics::{Lexicon, Topic};
 use crate::vocabulary::Vocabulary;
@@ -182,7 +183,8 @@ pub fn tables(
     group_by: &[GroupColumn],
     compare: &CompareSection,
     duplicates: &DuplicatesSection,
-) -> Tables {
+    spill: Option<&duplicates::SketchSpill>,
+) -> Result<Tables> {
     let Counts {
         vocabulary,
         groups,
@@ -203,16 +205,13 @@ pub fn tables(
     coverage_warnings.extend(unreadable_dates(&articles));
 
     // copy detection is the largest part; the rows that do not depend on it are made meanwhile
-    let (
-        (copy_of, duplicates, groups_table, group_similarity),
-        (topic_tables, article_topics, terms_by_group, languages),
-    ) = rayon::join(
+    let (copies, (topic_tables, article_topics, terms_by_group, languages)) = rayon::join(
         || {
-            let (copy_of, duplicates) = duplicate_rows(&articles, duplicates);
+            let (copy_of, duplicates) = duplicate_rows(&articles, duplicates, spill)?;
             let group_of = article_groups(&groups, &articles, &duplicates, group_by);
             let groups_table = group_rows(&groups, &articles, &duplicates, &group_of);
             let similarity = similarity_rows(&groups, topics.len(), &duplicates, &group_of);
-            (copy_of, duplicates, groups_table, similarity)
+            Ok((copy_of, duplicates, groups_table, similarity))
         },
         || {
             (
@@ -223,8 +222,9 @@ pub fn tables(
             )
         },
     );
+    let (copy_of, duplicates, groups_table, group_similarity) = copies?;
     let (topics_by_group, topic_comparison) = topic_tables;
-    Tables {
+    Ok(Tables {
         contexts,
         excluded,
         topics: topics.to_vec(),
@@ -243,7 +243,7 @@ pub fn tables(
         languages,
         keyness: Keyness::new(groups, vocabulary, compare, group_noun(group_by)),
         rejected,
-    }
+    })
 }
 
 /// Each group's kept contexts, taken out of the groups: by group, topic, then article and
@@ -349,9 +349,10 @@ fn coverage_warnings(rows: &[CoverageRow], topics: usize) -> Vec<String> {
 fn duplicate_rows(
     articles: &[ArticleRow],
     settings: &DuplicatesSection,
-) -> (Vec<Option<(usize, f64)>>, Vec<DuplicateRow>) {
+    spill: Option<&duplicates::SketchSpill>,
+) -> Result<CopyRows> {
     if !settings.enabled {
-        return (vec![None; articles.len()], Vec::new());
+        return Ok((vec![None; articles.len()], Vec::new()));
     }
     let candidates: Vec<duplicates::Candidate> = articles
         .iter()
@@ -368,7 +369,7 @@ fn duplicate_rows(
             sketch: &a.sketch,
         })
         .collect();
-    let found = duplicates::detect(&candidates, settings.min_containment);
+    let found = duplicates::detect(&candidates, settings.min_containment, spill)?;
     let mut cluster_number = vec![0u64; articles.len()];
     let mut clusters = 0;
     for (i, f) in found.iter().enumerate() {
@@ -398,8 +399,12 @@ fn duplicate_rows(
             f.matched.map(|(_, c)| (f.cluster_first, c))
         })
         .collect();
-    (copy_of, rows)
+    Ok((copy_of, rows))
 }
+
+/// Per article, the first of its cluster and the containment when it is a copy; and
+/// duplicates.csv's rows.
+type CopyRows = (Vec<Option<(usize, f64)>>, Vec<DuplicateRow>);
 
 /// The group (an index into `groups`) of each article in a near-duplicate cluster: what
 /// groups.csv and group_similarity.csv count copies and clusters by.

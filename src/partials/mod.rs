@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::article::{ArticleRow, Context, RowField};
 use crate::config::Settings;
 use crate::counts::{Counts, Excluded, GroupCounts};
-use crate::duplicates::Sketch;
+use crate::duplicates::{Sketch, SketchSlot};
 use crate::error::{Error, Result};
 use crate::ingest::{FileReport, Rejection, Scope};
 use crate::language::static_code;
@@ -329,18 +329,27 @@ fn write_articles(dir: &Path, counts: &Counts) -> Result<()> {
     columns.push(Column::new("terms".into(), terms));
     let from_input: Vec<bool> = rows.iter().map(|r| r.id_from_input).collect();
     columns.push(Column::new("id_from_input".into(), from_input));
-    let levels: Vec<i32> = rows.iter().map(|r| r.sketch.parts().0 as i32).collect();
+    // a shard's run keeps its sketches with the rows (no spill), as written here
+    let held: Vec<&Sketch> = rows
+        .iter()
+        .map(|r| {
+            r.sketch.held().ok_or_else(|| {
+                Error::Run("internal error: a partial's sketch was not held in memory".into())
+            })
+        })
+        .collect::<Result<_>>()?;
+    let levels: Vec<i32> = held.iter().map(|s| s.parts().0 as i32).collect();
     columns.push(Column::new("sketch_level".into(), levels));
-    let total: usize = rows.iter().map(|r| r.sketch.parts().1.len()).sum();
+    let total: usize = held.iter().map(|s| s.parts().1.len()).sum();
     let mut sketches = ListPrimitiveChunkedBuilder::<Int32Type>::new(
         "sketch".into(),
         rows.len(),
         total,
         DataType::Int32,
     );
-    for r in &rows {
+    for sketch in &held {
         // the hashes' bits, as Parquet's signed 32-bit integers
-        let hashes: Vec<i32> = r.sketch.parts().1.iter().map(|&h| h as i32).collect();
+        let hashes: Vec<i32> = sketch.parts().1.iter().map(|&h| h as i32).collect();
         sketches.append_slice(&hashes);
     }
     columns.push(sketches.finish().into_series().into());
@@ -822,7 +831,7 @@ impl Reader<'_> {
                 article.words = words[row];
                 article.terms = terms[row];
                 article.topic_hits = topic_hits;
-                article.sketch = sketch;
+                article.sketch = SketchSlot::Held(sketch);
                 article.id_from_input = from_input[row] != 0;
                 counts.articles.push(article);
             }

@@ -644,7 +644,9 @@ mod tests {
             &[crate::config::GroupColumn::Outlet],
             &Default::default(),
             &Default::default(),
-        );
+            None,
+        )
+        .unwrap();
         for (write, name) in TABLE_WRITERS.iter().zip(TABLE_FILES) {
             let dir = tempfile::tempdir().unwrap();
             let out = Out {
