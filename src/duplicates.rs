@@ -27,7 +27,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -188,10 +188,6 @@ impl SketchSpill {
         })
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     fn path(&self, language: &str) -> PathBuf {
         self.dir.join(format!("{language}.u32"))
     }
@@ -236,6 +232,13 @@ impl SketchSpill {
             }
         }
         Ok(())
+    }
+
+    /// Removes the spill's folder, once detection has read it.
+    pub fn remove(self) -> Result<()> {
+        let SketchSpill { dir, files } = self;
+        drop(files); // closes the files
+        std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))
     }
 
     /// The spilled sketches of `language`, back to back.

@@ -267,7 +267,16 @@ fn read_and_count(
         fields_by_path: &settings.fields_by_path,
     };
     let left_out = (cfg.duplicates.enabled && cfg.duplicates.count == CountCopies::First)
-        .then(|| find_copies(tools, &files, &ingest_options, pool, &cfg.duplicates))
+        .then(|| {
+            find_copies(
+                tools,
+                &files,
+                &ingest_options,
+                pool,
+                &cfg.duplicates,
+                staging,
+            )
+        })
         .transpose()?;
 
     // partials keep their sketches with the rows: they are written out with them
@@ -350,9 +359,7 @@ fn finish(
         )
     })?;
     if let Some(spill) = spill {
-        let dir = spill.dir().to_path_buf();
-        drop(spill);
-        std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        spill.remove()?;
     }
     crate::error::panic_if_testing("tables");
     // the tables' own parallel parts use the run's --threads as well
@@ -629,7 +636,11 @@ fn find_copies(
     ingest_options: &IngestOptions,
     pool: &rayon::ThreadPool,
     settings: &DuplicatesSection,
+    staging: &write::Staging,
 ) -> Result<FxHashSet<String>> {
+    // this pass's sketches wait on disk as the counting pass's do; its folder is gone before
+    // that pass makes its own
+    let spill = SketchSpill::create(staging.dir().join(SKETCH_SPILL))?;
     struct Seen {
         source: String,
         id: String,
@@ -648,7 +659,7 @@ fn find_copies(
                         let language = tools.detector.detect(&a.title, &a.text).code;
                         tools.analyzers.get(language).word_hashes(&a.text, words);
                         Some(Seen {
-                            sketch: SketchSlot::Held(duplicates::sketch(words, language)),
+                            sketch: spill.keep(language, duplicates::sketch(words, language)),
                             source: a.source,
                             id: a.id,
                             published: crate::dates::order_key(&a.published),
@@ -672,7 +683,11 @@ fn find_copies(
             sketch: &s.sketch,
         })
         .collect();
-    let found = pool.install(|| duplicates::detect(&candidates, settings.min_containment, None))?;
+    spill.finish()?;
+    let found =
+        pool.install(|| duplicates::detect(&candidates, settings.min_containment, Some(&spill)))?;
+    drop(candidates);
+    spill.remove()?;
     Ok(found
         .iter()
         .zip(&seen)
