@@ -241,11 +241,10 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
 }
 
 fn write_duplicates(dir: &Out, t: &Tables) -> Result<()> {
-    let d = &t.duplicates;
+    // as long as articles.csv when most articles have copies: chunked like it, so that the
+    // table is never whole in memory beside the rows it is made from
     let article = |i: usize| &t.articles[i];
-    write(
-        dir,
-        "duplicates.csv",
+    write_in_chunks(dir, "duplicates.csv", &t.duplicates, |d| {
         vec![
             count("cluster", d.iter().map(|r| r.cluster)),
             text("article_id", d.iter().map(|r| article(r.article).id())),
@@ -270,8 +269,8 @@ fn write_duplicates(dir: &Out, t: &Tables) -> Result<()> {
                 "containment",
                 d.iter().map(|r| r.matched.map(|(_, c)| round(c, 4))),
             ),
-        ],
-    )
+        ]
+    })
 }
 
 fn write_article_topics(dir: &Out, t: &Tables) -> Result<()> {
