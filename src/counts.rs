@@ -325,7 +325,7 @@ impl Counts {
         if !article.counted {
             // listed in the per-article tables, left out of every sum
             self.left_out += 1;
-            self.articles.push(article.row);
+            push_row(&mut self.articles, article.row);
             return;
         }
         let group = match self.groups.get_mut(&article.group) {
@@ -339,7 +339,7 @@ impl Counts {
         for context in article.contexts {
             group.keep_context(context, contexts_per_topic);
         }
-        self.articles.push(article.row);
+        push_row(&mut self.articles, article.row);
     }
 
     pub fn merge(self, other: Counts) -> Counts {
@@ -349,6 +349,8 @@ impl Counts {
         } else {
             (other, self)
         };
+        // exactly as many rows as there are: a doubled Vec would hold up to as many again
+        big.articles.reserve_exact(small.articles.len());
         big.articles.extend(small.articles);
         big.rejected.extend(small.rejected);
         big.excluded.extend(small.excluded);
@@ -371,4 +373,14 @@ impl Counts {
         }
         big
     }
+}
+
+/// Rows are the one thing a worker keeps per article: they grow by a fixed step, not by
+/// doubling, so that a long fold does not end with up to as many empty rows as full ones.
+fn push_row(rows: &mut Vec<ArticleRow>, row: ArticleRow) {
+    const STEP: usize = 4096;
+    if rows.len() == rows.capacity() {
+        rows.reserve_exact(STEP);
+    }
+    rows.push(row);
 }
