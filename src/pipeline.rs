@@ -296,6 +296,7 @@ fn read_and_count(
         options.quiet,
     )?;
     ingest::settle_reports(&mut reports, &counts.rejected);
+    release_freed_memory();
     let analysed_after = started.elapsed().as_secs_f64();
     let mut warnings = cache.warnings.clone();
     warnings.sort();
@@ -694,6 +695,25 @@ fn find_copies(
         .filter(|(f, _)| f.as_ref().is_some_and(|f| f.matched.is_some()))
         .map(|(_, s)| s.source.clone())
         .collect())
+}
+
+/// Hands the memory the workers freed (their memos and scratch) back to the system before
+/// the tables are built. glibc keeps freed memory in the arena of the thread that freed it, for
+/// that arena's next allocations; the tables' allocations did not reliably land there. Measured
+/// at 100,000 articles, 2 threads: peak RSS 219–243 MB run to run without this, 213–214 MB
+/// with it (the peak is then the end of the analysis, not the tables).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only returns free pages of glibc's own heaps to the kernel;
+        // it takes no pointer of ours and is safe to call at any time from any thread.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
 
 /// The parallel stage: a reader thread streams batches of records from `files` to the
