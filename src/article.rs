@@ -14,6 +14,7 @@ use crate::config::GroupColumn;
 use crate::duplicates::{self, SketchSlot, SketchSpill};
 use crate::ingest::{RawArticle, Sources};
 use crate::language::{Detection, LanguageDetector};
+use crate::row_text::{RowTextSpill, SpilledText};
 use crate::select::Selection;
 use crate::topics::{Globs, HitSpan, Lexicon, Patterns, TokenGlobs};
 use crate::vocabulary::Vocabulary;
@@ -33,6 +34,8 @@ pub struct ArticleStep<'a> {
     pub sketch_duplicates: bool,
     /// Where the sketches wait for copy detection; `None`: with their rows.
     pub sketch_spill: Option<&'a SketchSpill>,
+    /// Where the titles and URLs wait for the tables; `None`: with their rows.
+    pub text_spill: Option<&'a RowTextSpill>,
     /// Sources of the articles that are listed but left out of the counts (the copies, with
     /// `[duplicates] count = "first"`).
     pub left_out: Option<&'a FxHashSet<String>>,
@@ -63,6 +66,7 @@ impl<'a> ArticleStep<'a> {
             keep_analyses: false,
             sketch_duplicates: false,
             sketch_spill: None,
+            text_spill: None,
             left_out: None,
             selection: None,
             contexts: None,
@@ -149,7 +153,7 @@ impl ArticleStep<'_> {
         };
         scratch.cache_buffer = buffer;
         let tally = &scratch.tally;
-        let mut row = ArticleRow::new(&raw, tally);
+        let mut row = ArticleRow::new(&raw, tally, self.text_spill);
         let group = row.group_key(self.group_by);
         if self.sketch_duplicates {
             if provenance == Provenance::Cached {
@@ -724,6 +728,9 @@ pub struct ArticleRow {
     pub sketch: SketchSlot,
     /// Whether the id came from the input (and so must be unique per outlet).
     pub id_from_input: bool,
+    /// Where the title and URL are when they wait on disk (their fields are then empty):
+    /// [`crate::row_text::RowTexts::read`] gives them back.
+    pub spilled_text: Option<SpilledText>,
 }
 
 /// The text fields of an [`ArticleRow`]: the article's own fields but its text, plus where
@@ -773,18 +780,29 @@ impl RowField {
 }
 
 impl ArticleRow {
-    pub fn new(raw: &RawArticle, tally: &ArticleTally) -> ArticleRow {
+    /// The row of an analysed article; with a `text_spill`, its title and URL go there.
+    pub fn new(
+        raw: &RawArticle,
+        tally: &ArticleTally,
+        text_spill: Option<&RowTextSpill>,
+    ) -> ArticleRow {
         let published_utc = crate::dates::read(&raw.published)
             .map(crate::dates::Published::iso)
             .unwrap_or_default();
+        let spilled_text = text_spill.and_then(|spill| spill.keep(&raw.title, &raw.url));
+        let field = |f: RowField| match f {
+            RowField::Title | RowField::Url if spilled_text.is_some() => "",
+            _ => f.of(raw, &published_utc),
+        };
         ArticleRow {
+            spilled_text,
             language: tally.language,
             language_confidence: tally.confidence,
             words: tally.words,
             terms: tally.terms,
             topic_hits: tally.hits.clone(),
             id_from_input: raw.id_from_input,
-            ..ArticleRow::from_fields(RowField::ALL.map(|f| f.of(raw, &published_utc)))
+            ..ArticleRow::from_fields(RowField::ALL.map(field))
         }
     }
 
@@ -808,9 +826,12 @@ impl ArticleRow {
             topic_hits: Vec::new(),
             sketch: SketchSlot::default(),
             id_from_input: false,
+            spilled_text: None,
         }
     }
 
+    /// A field's value; the title and URL of a row whose text was spilled are empty here
+    /// (see [`ArticleRow::spilled_text`]).
     pub fn get(&self, field: RowField) -> &str {
         let i = field as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };

@@ -7,7 +7,8 @@
 //! article (text in, its analysis and row out) → [`count`] drives the one parallel stage, which
 //! folds each article into the per-group sums of [`counts`] → [`compare`] derives the
 //! statistics → [`write`] builds the tables with polars and writes them as CSV. [`cache`]
-//! keeps each article's analysis for the next nightly run.
+//! keeps each article's analysis for the next nightly run; [`row_text`] keeps the articles'
+//! titles and URLs on disk between reading and writing.
 //!
 //! [`config`] turns `config.toml` into [`config::Settings`]; [`pipeline`] ties the stages
 //! together for the `run`, `compare` and `check` commands. [`partials`] writes the sums of
@@ -29,6 +30,7 @@ pub mod language;
 pub mod partials;
 pub mod pipeline;
 pub mod report;
+pub mod row_text;
 pub mod select;
 pub mod topics;
 pub mod vocabulary;

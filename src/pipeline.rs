@@ -25,6 +25,7 @@ use crate::ingest::{self, Format, IngestOptions, Record, Scope, Sources};
 use crate::language::LanguageDetector;
 use crate::partials;
 use crate::report;
+use crate::row_text::{RowTextSpill, RowTexts};
 use crate::select::Selection;
 use crate::topics::Lexicon;
 use crate::write;
@@ -112,6 +113,10 @@ pub fn run(settings: &Settings, options: &RunOptions) -> Result<Summary> {
 /// The folder, inside the staging folder, where a run's sketches wait for copy detection
 /// (see [`SketchSpill`]); removed before the output is swapped in.
 const SKETCH_SPILL: &str = "sketches.spill";
+
+/// The file, inside the staging folder, where a run's titles and URLs wait for the tables
+/// (see [`RowTextSpill`]); removed before the output is swapped in.
+const TEXT_SPILL: &str = "texts.spill";
 
 /// What `run --partials` did.
 #[derive(Debug, Clone)]
@@ -207,6 +212,7 @@ pub fn compare_partials(
         paths: Vec::new(),
         analysed_after: clock.started.elapsed().as_secs_f64(),
         spill: None,
+        texts: RowTexts::held(),
     };
     finish(settings, &tools, staging, &pool, counted, clock, false)
 }
@@ -235,6 +241,8 @@ struct Counted {
     analysed_after: f64,
     /// Where `run` put the sketches (`None`: with the rows).
     spill: Option<SketchSpill>,
+    /// Where the titles and URLs are read from.
+    texts: RowTexts,
 }
 
 /// The names of the `group_by` columns.
@@ -254,7 +262,7 @@ fn read_and_count(
     staging: &write::Staging,
     pool: &rayon::ThreadPool,
     options: &RunOptions,
-    spill_sketches: bool,
+    spill_to_disk: bool,
 ) -> Result<Counted> {
     let started = Instant::now();
     let cfg = &settings.file;
@@ -279,12 +287,17 @@ fn read_and_count(
         })
         .transpose()?;
 
-    // partials keep their sketches with the rows: they are written out with them
-    let spill = (spill_sketches && cfg.duplicates.enabled)
+    // partials keep their sketches, titles and URLs with the rows: they are written out with
+    // them
+    let spill = (spill_to_disk && cfg.duplicates.enabled)
         .then(|| SketchSpill::create(staging.dir().join(SKETCH_SPILL)))
+        .transpose()?;
+    let text_spill = spill_to_disk
+        .then(|| RowTextSpill::create(staging.dir().join(TEXT_SPILL)))
         .transpose()?;
     let step = ArticleStep {
         sketch_spill: spill.as_ref(),
+        text_spill: text_spill.as_ref(),
         ..tools.step(settings, Some(&cache), left_out.as_ref())
     };
     let (counts, mut reports) = analyse_inputs(
@@ -312,6 +325,10 @@ fn read_and_count(
         paths: files.into_iter().map(|f| f.path).collect(),
         analysed_after,
         spill,
+        texts: match text_spill {
+            Some(text_spill) => text_spill.finish()?,
+            None => RowTexts::held(),
+        },
     })
 }
 
@@ -338,6 +355,7 @@ fn finish(
             },
         analysed_after,
         spill,
+        texts,
         ..
     } = counted;
     let accounting = account(&reports, &unread, &counts);
@@ -349,7 +367,7 @@ fn finish(
     if let Some(spill) = &spill {
         spill.finish()?;
     }
-    let tables = pool.install(|| {
+    let mut tables = pool.install(|| {
         compare::tables(
             counts,
             &tools.lexicon,
@@ -362,6 +380,7 @@ fn finish(
     if let Some(spill) = spill {
         spill.remove()?;
     }
+    tables.texts = texts;
     crate::error::panic_if_testing("tables");
     // the tables' own parallel parts use the run's --threads as well
     let parquet = cfg
@@ -393,6 +412,8 @@ fn finish(
         )
     });
     written?;
+    let page = page.transpose()?;
+    std::mem::take(&mut tables.texts).remove()?;
     let tables_after = clock.started.elapsed().as_secs_f64();
     if let Some(page) = page {
         write::write_report(staging.dir(), &page)?;

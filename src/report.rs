@@ -14,9 +14,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::article::RowField;
+use crate::article::{ArticleRow, RowField};
 use crate::compare::{group_label, Tables, TopicGroupRow};
 use crate::config::GroupColumn;
+use crate::error::Result;
 
 /// What the report says about the run besides its tables.
 pub struct RunFacts<'a> {
@@ -43,8 +44,8 @@ const KEY_TERMS: usize = 10;
 /// Near-duplicate clusters listed.
 const CLUSTERS: usize = 10;
 
-/// The report of a run.
-pub fn render(t: &Tables, facts: &RunFacts) -> String {
+/// The report of a run; an error only when a title or URL waiting on disk cannot be read.
+pub fn render(t: &Tables, facts: &RunFacts) -> Result<String> {
     let mut page = Page::default();
     let order = groups_by_size(t);
     page.head(facts.name);
@@ -53,10 +54,10 @@ pub fn render(t: &Tables, facts: &RunFacts) -> String {
     page.intervals(t, &order);
     page.keyness(t, &order);
     page.over_time(t, &order, facts.group_by);
-    page.side_by_side(t, &order);
+    page.side_by_side(t, &order)?;
     page.languages(t, facts);
     page.out.push_str("</main>\n</body>\n</html>\n");
-    page.out
+    Ok(page.out)
 }
 
 /// Group indexes, most articles first (ties by label).
@@ -705,7 +706,7 @@ impl Page {
     }
 
     /// 6. Groups side by side: topic-profile similarity and wire copy.
-    fn side_by_side(&mut self, t: &Tables, order: &[usize]) {
+    fn side_by_side(&mut self, t: &Tables, order: &[usize]) -> Result<()> {
         self.section(
             "similarity",
             "6. Groups side by side",
@@ -829,19 +830,22 @@ impl Page {
             self.out.push_str(
                 "<table class=\"clusters\"><tr><th class=\"n\">cluster</th><th class=\"n\">articles</th><th>first published as</th><th>outlets</th></tr>\n",
             );
-            for (id, members) in clusters.iter().take(CLUSTERS) {
-                let first = &t.articles[members[0]];
+            let shown = &clusters[..clusters.len().min(CLUSTERS)];
+            let firsts: Vec<&ArticleRow> = shown.iter().map(|(_, m)| &t.articles[m[0]]).collect();
+            let texts = t.texts.read(&firsts)?;
+            for ((id, members), (first, (title, url))) in
+                shown.iter().zip(firsts.iter().zip(&texts))
+            {
                 let outlets: BTreeSet<&str> = members
                     .iter()
                     .map(|&a| t.articles[a].get(RowField::Outlet))
                     .collect();
-                let title = first.get(RowField::Title);
                 let title = if title.is_empty() { first.id() } else { title };
                 let _ = writeln!(
                     self.out,
                     "<tr><td class=\"n\">{id}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
                     members.len(),
-                    link(first.get(RowField::Url), title),
+                    link(url, title),
                     esc(&outlets.into_iter().collect::<Vec<_>>().join(", "))
                 );
             }
@@ -855,6 +859,7 @@ impl Page {
             }
         }
         self.end_section();
+        Ok(())
     }
 
     /// 7. Languages and what the lexicon can see in them.

@@ -19,6 +19,7 @@ use crate::counts::{Counts, Excluded, GroupCounts, LanguageSlice, TermCount};
 use crate::duplicates;
 use crate::error::Result;
 use crate::ingest::Rejection;
+use crate::row_text::RowTexts;
 use crate::topics::{Lexicon, Topic};
 use crate::vocabulary::Vocabulary;
 
@@ -163,6 +164,9 @@ pub struct Tables {
     pub groups: Vec<GroupRow>,
     pub group_columns: Vec<&'static str>,
     pub articles: Vec<ArticleRow>,
+    /// Where the articles' titles and URLs are read from (held in the rows unless the
+    /// caller sets the run's spill).
+    pub texts: RowTexts,
     /// Per article (aligned with `articles`): the first of its cluster and the containment
     /// with the article it matched, for a copy.
     pub copy_of: Vec<Option<(usize, f64)>>,
@@ -237,6 +241,7 @@ pub fn tables(
         duplicates,
         article_topics,
         articles,
+        texts: RowTexts::held(),
         topics_by_group,
         topic_comparison,
         terms_by_group,

@@ -329,7 +329,13 @@ fn write_articles(dir: &Path, counts: &Counts) -> Result<()> {
     columns.push(Column::new("terms".into(), terms));
     let from_input: Vec<bool> = rows.iter().map(|r| r.id_from_input).collect();
     columns.push(Column::new("id_from_input".into(), from_input));
-    // a shard's run keeps its sketches with the rows (no spill), as written here
+    // a shard's run keeps its titles, URLs and sketches with the rows (no spill), as written
+    // here
+    if rows.iter().any(|r| r.spilled_text.is_some()) {
+        return Err(Error::Run(
+            "internal error: a partial's title and URL were not held in memory".into(),
+        ));
+    }
     let held: Vec<&Sketch> = rows
         .iter()
         .map(|r| {

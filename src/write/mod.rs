@@ -203,7 +203,9 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
         t.articles.iter().zip(t.copy_of.iter().copied()).collect();
     write_in_chunks(dir, "articles.csv", &rows, |chunk| {
         let a = chunk.iter().map(|(r, _)| *r).collect::<Vec<_>>();
-        vec![
+        // the titles and URLs may wait on disk: read back for this chunk only
+        let texts = t.texts.read(&a)?;
+        Ok(vec![
             text("article_id", a.iter().map(|r| r.id())),
             text("source", a.iter().map(|r| r.source())),
             text("outlet", a.iter().map(|r| r.get(RowField::Outlet))),
@@ -213,8 +215,8 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
                 "published_utc",
                 a.iter().map(|r| r.get(RowField::PublishedUtc)),
             ),
-            text("url", a.iter().map(|r| r.get(RowField::Url))),
-            text("title", a.iter().map(|r| r.get(RowField::Title))),
+            text("url", texts.iter().map(|(_, url)| url)),
+            text("title", texts.iter().map(|(title, _)| title)),
             text("language", a.iter().map(|r| r.language)),
             float(
                 "language_confidence",
@@ -236,7 +238,7 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
                 "containment",
                 chunk.iter().map(|(_, c)| c.map(|(_, x)| round(x, 4))),
             ),
-        ]
+        ])
     })
 }
 
@@ -245,7 +247,7 @@ fn write_duplicates(dir: &Out, t: &Tables) -> Result<()> {
     // table is never whole in memory beside the rows it is made from
     let article = |i: usize| &t.articles[i];
     write_in_chunks(dir, "duplicates.csv", &t.duplicates, |d| {
-        vec![
+        Ok(vec![
             count("cluster", d.iter().map(|r| r.cluster)),
             text("article_id", d.iter().map(|r| article(r.article).id())),
             text("source", d.iter().map(|r| article(r.article).source())),
@@ -269,19 +271,19 @@ fn write_duplicates(dir: &Out, t: &Tables) -> Result<()> {
                 "containment",
                 d.iter().map(|r| r.matched.map(|(_, c)| round(c, 4))),
             ),
-        ]
+        ])
     })
 }
 
 fn write_article_topics(dir: &Out, t: &Tables) -> Result<()> {
     write_in_chunks(dir, "article_topics.csv", &t.article_topics, |at| {
-        vec![
+        Ok(vec![
             text("article_id", at.iter().map(|r| r.article_id.as_str())),
             text("source", at.iter().map(|r| r.source.as_str())),
             text("topic", at.iter().map(|r| r.topic.as_str())),
             text("kind", at.iter().map(|r| r.kind)),
             count("hits", at.iter().map(|r| r.hits)),
-        ]
+        ])
     })
 }
 
@@ -525,14 +527,14 @@ fn write_in_chunks<T>(
     dir: &Out,
     name: &str,
     rows: &[T],
-    columns: impl Fn(&[T]) -> Vec<Column>,
+    columns: impl Fn(&[T]) -> Result<Vec<Column>>,
 ) -> Result<()> {
     let mut table = TableWriter::create(dir, name)?;
     if rows.is_empty() {
-        table.frame(columns(rows))?;
+        table.frame(columns(rows)?)?;
     }
     for chunk in rows.chunks(ROWS_PER_FRAME) {
-        table.frame(columns(chunk))?;
+        table.frame(columns(chunk)?)?;
     }
     table.finish()?;
     test_pause();
@@ -678,7 +680,7 @@ mod tests {
             dir: dir.path(),
             parquet: false,
         };
-        write_in_chunks(&out, "chunked.csv", &rows, columns).unwrap();
+        write_in_chunks(&out, "chunked.csv", &rows, |r| Ok(columns(r))).unwrap();
         write(&out, "whole.csv", columns(&rows)).unwrap();
         let chunked = std::fs::read(dir.path().join("chunked.csv")).unwrap();
         assert_eq!(
@@ -689,7 +691,7 @@ mod tests {
             chunked.iter().filter(|&&b| b == b'\n').count(),
             rows.len() + 1
         );
-        write_in_chunks(&out, "empty.csv", &rows[..0], columns).unwrap();
+        write_in_chunks(&out, "empty.csv", &rows[..0], |r| Ok(columns(r))).unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("empty.csv")).unwrap(),
             "name,ratio,n\n"

@@ -1,0 +1,249 @@
+//! Where `run` keeps the articles' titles and URLs between reading an article and writing
+//! `articles.csv` and the report: in one file in the run's staging folder, not in the rows.
+//!
+//! They are most of a row's bytes (some 200 of 280 in the benchmark corpus) and nothing between
+//! the two needs them; held in the rows they were what still made a run's memory grow with the
+//! corpus once the sketches waited on disk ([`crate::duplicates::SketchSpill`]). The tables read
+//! them back a chunk of rows at a time, in file order.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use crate::article::{ArticleRow, RowField};
+use crate::error::{Error, Result};
+
+/// Where a row's title and URL are in the file: `title` bytes from `at`, then `url` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpilledText {
+    at: u64,
+    title: u32,
+    url: u32,
+}
+
+/// The file the workers append titles and URLs to while they analyse.
+pub struct RowTextSpill {
+    path: PathBuf,
+    out: Mutex<Appender>,
+}
+
+struct Appender {
+    /// `None` once a write failed: later rows keep their text (results are the same).
+    file: Option<BufWriter<File>>,
+    written: u64,
+}
+
+impl RowTextSpill {
+    /// A new file at `path` (inside the run's staging folder).
+    pub fn create(path: PathBuf) -> Result<RowTextSpill> {
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(RowTextSpill {
+            path,
+            out: Mutex::new(Appender {
+                file: Some(BufWriter::new(file)),
+                written: 0,
+            }),
+        })
+    }
+
+    /// Appends a title and URL; `None` when they are empty or cannot be written (the row then
+    /// keeps them).
+    pub fn keep(&self, title: &str, url: &str) -> Option<SpilledText> {
+        if title.is_empty() && url.is_empty() {
+            return None;
+        }
+        let title_len = u32::try_from(title.len()).ok()?;
+        let url_len = u32::try_from(url.len()).ok()?;
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let file = out.file.as_mut()?;
+        if file
+            .write_all(title.as_bytes())
+            .and_then(|()| file.write_all(url.as_bytes()))
+            .is_err()
+        {
+            // a partly written text is never read: its place is not handed out
+            out.file = None;
+            return None;
+        }
+        let at = out.written;
+        out.written += u64::from(title_len) + u64::from(url_len);
+        Some(SpilledText {
+            at,
+            title: title_len,
+            url: url_len,
+        })
+    }
+
+    /// Flushes the file, which the tables then read; the error names it.
+    pub fn finish(self) -> Result<RowTexts> {
+        let RowTextSpill { path, out } = self;
+        let out = out.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Some(mut file) = out.file {
+            file.flush().map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(RowTexts { spill: Some(path) })
+    }
+}
+
+/// What gives the tables each row's title and URL: the row itself, or the spill file.
+#[derive(Debug, Default)]
+pub struct RowTexts {
+    spill: Option<PathBuf>,
+}
+
+impl RowTexts {
+    /// Every row holds its own text (partial runs, `compare`, tests).
+    pub fn held() -> RowTexts {
+        RowTexts::default()
+    }
+
+    /// The (title, url) of each of `rows`, in their order; a spilled text that cannot be read
+    /// is an error naming the file.
+    pub fn read<'r>(&self, rows: &[&'r ArticleRow]) -> Result<Vec<(Cow<'r, str>, Cow<'r, str>)>> {
+        let mut texts: Vec<(Cow<str>, Cow<str>)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    Cow::Borrowed(r.get(RowField::Title)),
+                    Cow::Borrowed(r.get(RowField::Url)),
+                )
+            })
+            .collect();
+        let mut spilled: Vec<(SpilledText, usize)> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.spilled_text.map(|s| (s, i)))
+            .collect();
+        if spilled.is_empty() {
+            return Ok(texts);
+        }
+        let Some(path) = &self.spill else {
+            return Err(Error::Run(
+                "internal error: a row's title and URL were spilled but the spill file is not known"
+                    .into(),
+            ));
+        };
+        let unreadable = |e: std::io::Error| Error::io(path, e);
+        // in file order, so that the reader moves forward through its buffer
+        spilled.sort_unstable_by_key(|(s, _)| s.at);
+        let mut reader = BufReader::with_capacity(1 << 16, File::open(path).map_err(unreadable)?);
+        reader
+            .seek(SeekFrom::Start(spilled[0].0.at))
+            .map_err(unreadable)?;
+        let mut position = spilled[0].0.at;
+        let mut bytes = Vec::new();
+        for (s, i) in spilled {
+            let skip = i64::try_from(s.at - position).map_err(|_| {
+                Error::Run(format!("{}: offset {} out of range", path.display(), s.at))
+            })?;
+            reader.seek_relative(skip).map_err(unreadable)?;
+            bytes.resize(s.title as usize + s.url as usize, 0);
+            reader.read_exact(&mut bytes).map_err(unreadable)?;
+            position = s.at + bytes.len() as u64;
+            let (title, url) = bytes.split_at(s.title as usize);
+            let text = |b: &[u8]| {
+                String::from_utf8(b.to_vec()).map_err(|_| {
+                    Error::Run(format!(
+                        "{}: the text at offset {} is not UTF-8 (the file was changed during the run)",
+                        path.display(),
+                        s.at
+                    ))
+                })
+            };
+            texts[i] = (Cow::Owned(text(title)?), Cow::Owned(text(url)?));
+        }
+        Ok(texts)
+    }
+
+    /// Removes the spill file, once the tables and the report are written.
+    pub fn remove(self) -> Result<()> {
+        match self.spill {
+            Some(path) => std::fs::remove_file(&path).map_err(|e| Error::io(&path, e)),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row with these title and URL, spilled when `spill` is given.
+    fn row(id: &str, title: &str, url: &str, spill: Option<&RowTextSpill>) -> ArticleRow {
+        let spilled = spill.and_then(|s| s.keep(title, url));
+        let (title, url) = if spilled.is_some() {
+            ("", "")
+        } else {
+            (title, url)
+        };
+        let mut fields = [""; RowField::COUNT];
+        fields[RowField::Id as usize] = id;
+        fields[RowField::Title as usize] = title;
+        fields[RowField::Url as usize] = url;
+        let mut row = ArticleRow::from_fields(fields);
+        row.spilled_text = spilled;
+        row
+    }
+
+    #[test]
+    fn titles_and_urls_come_back_from_disk_in_any_row_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = RowTextSpill::create(dir.path().join("texts.spill")).unwrap();
+        let written = [
+            (
+                "a",
+                "Лавров встретился с Тиллерсоном",
+                "https://one.example/1",
+            ),
+            ("b", "", ""),
+            ("c", "Réunion à New York", ""),
+            ("d", "", "https://two.example/ü"),
+            ("e", "会谈", "https://three.example/3"),
+        ];
+        let mut rows: Vec<ArticleRow> = written
+            .iter()
+            .map(|(id, title, url)| row(id, title, url, Some(&spill)))
+            .collect();
+        // an empty title and URL are not written; a row made without the spill holds its own
+        assert_eq!(rows[1].spilled_text, None);
+        rows.push(row("f", "held", "https://held.example", None));
+        let texts = spill.finish().unwrap();
+        let mut expected: Vec<(&str, &str, &str)> = written.to_vec();
+        expected.push(("f", "held", "https://held.example"));
+        // the tables ask in their own order, not the file's, and a chunk at a time (so the
+        // reader skips the texts of rows it is not asked for)
+        for asked in [vec![4, 0, 5, 2, 1, 3], vec![4, 5, 2], vec![3, 0], vec![1]] {
+            let rows_asked: Vec<&ArticleRow> = asked.iter().map(|&i| &rows[i]).collect();
+            let got = texts.read(&rows_asked).unwrap();
+            let got: Vec<(&str, &str, &str)> = rows_asked
+                .iter()
+                .zip(&got)
+                .map(|(r, (t, u))| (r.id(), t.as_ref(), u.as_ref()))
+                .collect();
+            let want: Vec<(&str, &str, &str)> = asked.iter().map(|&i| expected[i]).collect();
+            assert_eq!(got, want);
+        }
+        let path = dir.path().join("texts.spill");
+        assert!(path.exists());
+        texts.remove().unwrap();
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_spilled_row_without_its_file_is_an_error_not_an_empty_title() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = RowTextSpill::create(dir.path().join("texts.spill")).unwrap();
+        let spilled = row("a", "title", "https://x.example", Some(&spill));
+        drop(spill.finish().unwrap());
+        assert!(RowTexts::held().read(&[&spilled]).is_err());
+        // the file gone (or cut short) names the file
+        let short = RowTextSpill::create(dir.path().join("short.spill")).unwrap();
+        let cut = row("b", "a longer title", "", Some(&short));
+        let texts = short.finish().unwrap();
+        std::fs::write(dir.path().join("short.spill"), "a long").unwrap();
+        let err = texts.read(&[&cut]).unwrap_err().to_string();
+        assert!(err.contains("short.spill"), "{err}");
+    }
+}
