@@ -11,6 +11,7 @@ pub mod stats;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::article::{ArticleRow, Context, RowField};
@@ -209,7 +210,7 @@ pub fn tables(
     coverage_warnings.extend(unreadable_dates(&articles));
 
     // copy detection is the largest part; the rows that do not depend on it are made meanwhile
-    let (copies, (topic_tables, article_topics, terms_by_group, languages)) = rayon::join(
+    let (copies, (topic_tables, article_topics, terms_by_group, languages, keyness)) = rayon::join(
         || {
             let (copy_of, duplicates) = duplicate_rows(&articles, duplicates, spill)?;
             let group_of = article_groups(&groups, &articles, &duplicates, group_by);
@@ -223,6 +224,7 @@ pub fn tables(
                 article_topic_rows(&articles, topics),
                 term_rows(&groups, &vocabulary, compare.top_terms),
                 language_rows(&groups),
+                KeynessPlan::new(&groups, &vocabulary, compare, group_noun(group_by)),
             )
         },
     );
@@ -246,7 +248,7 @@ pub fn tables(
         topic_comparison,
         terms_by_group,
         languages,
-        keyness: Keyness::new(groups, vocabulary, compare, group_noun(group_by)),
+        keyness: Keyness::from_plan(groups, vocabulary, compare, keyness),
         rejected,
     })
 }
@@ -709,21 +711,30 @@ struct Reference {
     members: Vec<(usize, usize)>,
 }
 
-impl Keyness {
+/// What keyness needs besides the groups and vocabulary it then owns: computed from them
+/// borrowed, so that it runs beside copy detection and the other rows.
+pub struct KeynessPlan {
+    slices: Vec<(usize, usize)>,
+    set_totals: Vec<u64>,
+    references: FxHashMap<&'static str, Reference>,
+    notes: Vec<String>,
+}
+
+impl KeynessPlan {
     pub fn new(
-        groups: Vec<(Vec<String>, GroupCounts)>,
-        vocabulary: Vocabulary,
+        groups: &[(Vec<String>, GroupCounts)],
+        vocabulary: &Vocabulary,
         compare: &CompareSection,
         group_noun: &str,
-    ) -> Keyness {
+    ) -> KeynessPlan {
         let mut members: BTreeMap<&'static str, Vec<(usize, usize)>> = BTreeMap::new();
         for (gi, (_, g)) in groups.iter().enumerate() {
             for (si, slice) in g.languages.iter().enumerate() {
                 members.entry(slice.language).or_default().push((gi, si));
             }
         }
-        let mut references = FxHashMap::default();
         let mut notes = Vec::new();
+        let mut compared = Vec::new();
         for (language, members) in members {
             if members.len() < 2 {
                 notes.push(format!(
@@ -731,9 +742,16 @@ impl Keyness {
                 ));
                 continue;
             }
-            let reference = Reference::new(&groups, &vocabulary, members, compare.min_count);
-            references.insert(language, reference);
+            compared.push((language, members));
         }
+        // one reference per language, each on its own: languages at once
+        let references: FxHashMap<&'static str, Reference> = compared
+            .into_par_iter()
+            .map(|(language, members)| {
+                let reference = Reference::new(groups, vocabulary, members, compare.min_count);
+                (language, reference)
+            })
+            .collect();
         let mut slices = Vec::new();
         let mut set_totals = Vec::new();
         for (gi, (_, g)) in groups.iter().enumerate() {
@@ -757,6 +775,40 @@ impl Keyness {
                 slices.push((gi, si));
             }
         }
+        KeynessPlan {
+            slices,
+            set_totals,
+            references,
+            notes,
+        }
+    }
+}
+
+impl Keyness {
+    pub fn new(
+        groups: Vec<(Vec<String>, GroupCounts)>,
+        vocabulary: Vocabulary,
+        compare: &CompareSection,
+        group_noun: &str,
+    ) -> Keyness {
+        let plan = KeynessPlan::new(&groups, &vocabulary, compare, group_noun);
+        Keyness::from_plan(groups, vocabulary, compare, plan)
+    }
+
+    /// The keyness of `groups`, planned by [`KeynessPlan::new`] on the same groups and
+    /// vocabulary.
+    pub fn from_plan(
+        groups: Vec<(Vec<String>, GroupCounts)>,
+        vocabulary: Vocabulary,
+        compare: &CompareSection,
+        plan: KeynessPlan,
+    ) -> Keyness {
+        let KeynessPlan {
+            slices,
+            set_totals,
+            references,
+            notes,
+        } = plan;
         Keyness {
             groups,
             vocabulary,
