@@ -427,6 +427,12 @@ fn format_of(path: &Path) -> Option<(Format, bool)> {
 /// memory stays flat.
 const BATCH_ARTICLES: usize = 256;
 const BATCH_BYTES: usize = 4 << 20;
+/// Articles handed on at a time in the last [`TAIL_SHARE`]th of the input: the parallel stage
+/// ends when the last worker finishes its last batch, the others idle meanwhile. With full
+/// batches to the end, the workers finished 0–22 ms apart on 20,000 news articles with 2
+/// threads (1–3 ms with these); a batch of web pages, extracted on the workers, takes longer.
+const TAIL_BATCH_ARTICLES: usize = 16;
+const TAIL_SHARE: u64 = 32;
 
 /// Reads `files` one after the other, in order, and hands their records to `send` in
 /// batches. An article whose input id repeats one already read for the same outlet is
@@ -439,6 +445,12 @@ pub fn read_all(
     send: &mut dyn FnMut(Vec<Record>),
 ) -> Vec<FileReport> {
     let mut seen_ids: HashMap<(String, String), String> = HashMap::new();
+    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
+    let started_at = progress.load(Ordering::Relaxed);
+    let in_tail = || {
+        let read = progress.load(Ordering::Relaxed).saturating_sub(started_at);
+        total_bytes.saturating_sub(read) <= total_bytes / TAIL_SHARE
+    };
     let mut batch = Vec::with_capacity(BATCH_ARTICLES);
     let mut batch_bytes = 0;
     let mut reports = Vec::with_capacity(files.len());
@@ -486,7 +498,10 @@ pub fn read_all(
                 Record::Rejected(_) => report.file_problems += 1,
             }
             batch.push(record);
-            if batch.len() >= BATCH_ARTICLES || batch_bytes >= BATCH_BYTES {
+            let full = batch.len() >= BATCH_ARTICLES
+                || batch_bytes >= BATCH_BYTES
+                || (batch.len() >= TAIL_BATCH_ARTICLES && in_tail());
+            if full {
                 batch_bytes = 0;
                 send(std::mem::replace(
                     &mut batch,
