@@ -14,7 +14,7 @@ use crate::config::GroupColumn;
 use crate::duplicates::{self, SketchSlot, SketchSpill};
 use crate::ingest::{RawArticle, Sources};
 use crate::language::{Detection, LanguageDetector};
-use crate::row_text::{RowTextSpill, SpilledText};
+use crate::row_text::{RowText, RowTextSpill, SpilledText};
 use crate::select::Selection;
 use crate::topics::{Globs, HitSpan, Lexicon, Patterns, TokenGlobs};
 use crate::vocabulary::Vocabulary;
@@ -729,7 +729,7 @@ pub struct ArticleRow {
     /// Whether the id came from the input (and so must be unique per outlet).
     pub id_from_input: bool,
     /// Where the title and URL are when they wait on disk (their fields are then empty):
-    /// [`crate::row_text::RowTexts::read`] gives them back.
+    /// [`ArticleRow::text`] says which.
     pub spilled_text: Option<SpilledText>,
 }
 
@@ -830,8 +830,20 @@ impl ArticleRow {
         }
     }
 
+    /// The title and URL, or where they wait on disk: what
+    /// [`crate::row_text::RowTexts::read`] reads them back from.
+    pub fn text(&self) -> RowText<'_> {
+        match self.spilled_text {
+            Some(spilled) => RowText::Spilled(spilled),
+            None => RowText::Held {
+                title: self.get(RowField::Title),
+                url: self.get(RowField::Url),
+            },
+        }
+    }
+
     /// A field's value; the title and URL of a row whose text was spilled are empty here
-    /// (see [`ArticleRow::spilled_text`]).
+    /// (see [`ArticleRow::text`]).
     pub fn get(&self, field: RowField) -> &str {
         let i = field as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };

@@ -832,7 +832,9 @@ impl Page {
             );
             let shown = &clusters[..clusters.len().min(CLUSTERS)];
             let firsts: Vec<&ArticleRow> = shown.iter().map(|(_, m)| &t.articles[m[0]]).collect();
-            let texts = t.texts.read(&firsts)?;
+            let texts = t
+                .texts
+                .read(&firsts.iter().map(|r| r.text()).collect::<Vec<_>>())?;
             for ((id, members), (first, (title, url))) in
                 shown.iter().zip(firsts.iter().zip(&texts))
             {

@@ -12,8 +12,14 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use crate::article::{ArticleRow, RowField};
 use crate::error::{Error, Result};
+
+/// A row's title and URL as the row holds them: the text itself, or where it waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowText<'r> {
+    Held { title: &'r str, url: &'r str },
+    Spilled(SpilledText),
+}
 
 /// Where a row's title and URL are in the file: `title` bytes from `at`, then `url` bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,20 +107,21 @@ impl RowTexts {
 
     /// The (title, url) of each of `rows`, in their order; a spilled text that cannot be read
     /// is an error naming the file.
-    pub fn read<'r>(&self, rows: &[&'r ArticleRow]) -> Result<Vec<(Cow<'r, str>, Cow<'r, str>)>> {
+    pub fn read<'r>(&self, rows: &[RowText<'r>]) -> Result<Vec<(Cow<'r, str>, Cow<'r, str>)>> {
         let mut texts: Vec<(Cow<str>, Cow<str>)> = rows
             .iter()
-            .map(|r| {
-                (
-                    Cow::Borrowed(r.get(RowField::Title)),
-                    Cow::Borrowed(r.get(RowField::Url)),
-                )
+            .map(|r| match *r {
+                RowText::Held { title, url } => (Cow::Borrowed(title), Cow::Borrowed(url)),
+                RowText::Spilled(_) => (Cow::Borrowed(""), Cow::Borrowed("")),
             })
             .collect();
         let mut spilled: Vec<(SpilledText, usize)> = rows
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| r.spilled_text.map(|s| (s, i)))
+            .filter_map(|(i, r)| match *r {
+                RowText::Spilled(s) => Some((s, i)),
+                RowText::Held { .. } => None,
+            })
             .collect();
         if spilled.is_empty() {
             return Ok(texts);
@@ -170,59 +177,43 @@ impl RowTexts {
 mod tests {
     use super::*;
 
-    /// A row with these title and URL, spilled when `spill` is given.
-    fn row(id: &str, title: &str, url: &str, spill: Option<&RowTextSpill>) -> ArticleRow {
-        let spilled = spill.and_then(|s| s.keep(title, url));
-        let (title, url) = if spilled.is_some() {
-            ("", "")
-        } else {
-            (title, url)
-        };
-        let mut fields = [""; RowField::COUNT];
-        fields[RowField::Id as usize] = id;
-        fields[RowField::Title as usize] = title;
-        fields[RowField::Url as usize] = url;
-        let mut row = ArticleRow::from_fields(fields);
-        row.spilled_text = spilled;
-        row
+    /// A row's text: spilled when `spill` is given and the text is not empty.
+    fn row<'r>(title: &'r str, url: &'r str, spill: Option<&RowTextSpill>) -> RowText<'r> {
+        match spill.and_then(|s| s.keep(title, url)) {
+            Some(spilled) => RowText::Spilled(spilled),
+            None => RowText::Held { title, url },
+        }
     }
 
     #[test]
     fn titles_and_urls_come_back_from_disk_in_any_row_order() {
         let dir = tempfile::tempdir().unwrap();
         let spill = RowTextSpill::create(dir.path().join("texts.spill")).unwrap();
-        let written = [
-            (
-                "a",
-                "Лавров встретился с Тиллерсоном",
-                "https://one.example/1",
-            ),
-            ("b", "", ""),
-            ("c", "Réunion à New York", ""),
-            ("d", "", "https://two.example/ü"),
-            ("e", "会谈", "https://three.example/3"),
+        let mut written = vec![
+            ("Лавров встретился с Тиллерсоном", "https://one.example/1"),
+            ("", ""),
+            ("Réunion à New York", ""),
+            ("", "https://two.example/ü"),
+            ("会谈", "https://three.example/3"),
         ];
-        let mut rows: Vec<ArticleRow> = written
+        let mut rows: Vec<RowText> = written
             .iter()
-            .map(|(id, title, url)| row(id, title, url, Some(&spill)))
+            .map(|(title, url)| row(title, url, Some(&spill)))
             .collect();
         // an empty title and URL are not written; a row made without the spill holds its own
-        assert_eq!(rows[1].spilled_text, None);
-        rows.push(row("f", "held", "https://held.example", None));
+        assert!(matches!(rows[0], RowText::Spilled(_)));
+        assert!(matches!(rows[1], RowText::Held { .. }));
+        written.push(("held", "https://held.example"));
+        rows.push(row("held", "https://held.example", None));
         let texts = spill.finish().unwrap();
-        let mut expected: Vec<(&str, &str, &str)> = written.to_vec();
-        expected.push(("f", "held", "https://held.example"));
         // the tables ask in their own order, not the file's, and a chunk at a time (so the
         // reader skips the texts of rows it is not asked for)
         for asked in [vec![4, 0, 5, 2, 1, 3], vec![4, 5, 2], vec![3, 0], vec![1]] {
-            let rows_asked: Vec<&ArticleRow> = asked.iter().map(|&i| &rows[i]).collect();
+            let rows_asked: Vec<RowText> = asked.iter().map(|&i| rows[i]).collect();
             let got = texts.read(&rows_asked).unwrap();
-            let got: Vec<(&str, &str, &str)> = rows_asked
-                .iter()
-                .zip(&got)
-                .map(|(r, (t, u))| (r.id(), t.as_ref(), u.as_ref()))
-                .collect();
-            let want: Vec<(&str, &str, &str)> = asked.iter().map(|&i| expected[i]).collect();
+            let got: Vec<(&str, &str)> =
+                got.iter().map(|(t, u)| (t.as_ref(), u.as_ref())).collect();
+            let want: Vec<(&str, &str)> = asked.iter().map(|&i| written[i]).collect();
             assert_eq!(got, want);
         }
         let path = dir.path().join("texts.spill");
@@ -235,15 +226,15 @@ mod tests {
     fn a_spilled_row_without_its_file_is_an_error_not_an_empty_title() {
         let dir = tempfile::tempdir().unwrap();
         let spill = RowTextSpill::create(dir.path().join("texts.spill")).unwrap();
-        let spilled = row("a", "title", "https://x.example", Some(&spill));
+        let spilled = row("title", "https://x.example", Some(&spill));
         drop(spill.finish().unwrap());
-        assert!(RowTexts::held().read(&[&spilled]).is_err());
-        // the file gone (or cut short) names the file
+        assert!(RowTexts::held().read(&[spilled]).is_err());
+        // the file cut short: the error names it
         let short = RowTextSpill::create(dir.path().join("short.spill")).unwrap();
-        let cut = row("b", "a longer title", "", Some(&short));
+        let cut = row("a longer title", "", Some(&short));
         let texts = short.finish().unwrap();
         std::fs::write(dir.path().join("short.spill"), "a long").unwrap();
-        let err = texts.read(&[&cut]).unwrap_err().to_string();
+        let err = texts.read(&[cut]).unwrap_err().to_string();
         assert!(err.contains("short.spill"), "{err}");
     }
 }

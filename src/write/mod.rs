@@ -204,7 +204,9 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
     write_in_chunks(dir, "articles.csv", &rows, |chunk| {
         let a = chunk.iter().map(|(r, _)| *r).collect::<Vec<_>>();
         // the titles and URLs may wait on disk: read back for this chunk only
-        let texts = t.texts.read(&a)?;
+        let texts = t
+            .texts
+            .read(&a.iter().map(|r| r.text()).collect::<Vec<_>>())?;
         Ok(vec![
             text("article_id", a.iter().map(|r| r.id())),
             text("source", a.iter().map(|r| r.source())),
