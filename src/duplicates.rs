@@ -25,8 +25,6 @@
 //! articles that share some of its text, and at most with the [`MAX_MEASURED`] that share
 //! the most.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -35,6 +33,7 @@ use rustc_hash::FxHashMap;
 
 use crate::analyze::is_unspaced_language;
 use crate::error::{Error, Result};
+use crate::spill::SpillFile;
 
 /// Shingles kept per article, about (between this and twice as many for a long text).
 pub const SKETCH_TARGET: usize = 100;
@@ -168,13 +167,9 @@ impl SketchSlot {
 /// write and one read per language.
 pub struct SketchSpill {
     dir: PathBuf,
+    /// One per language; one that cannot be made or written leaves its sketches with their
+    /// rows.
     files: Mutex<FxHashMap<&'static str, SpillFile>>,
-}
-
-struct SpillFile {
-    /// `None` once a write failed: the language's later sketches stay with their rows.
-    out: Option<BufWriter<File>>,
-    written: u64,
 }
 
 impl SketchSpill {
@@ -201,20 +196,12 @@ impl SketchSpill {
         }
         let bytes: Vec<u8> = sketch.hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
-        let file = files.entry(language).or_insert_with(|| SpillFile {
-            out: File::create(self.path(language)).ok().map(BufWriter::new),
-            written: 0,
-        });
-        let Some(out) = file.out.as_mut() else {
+        let file = files
+            .entry(language)
+            .or_insert_with(|| SpillFile::create(&self.path(language)).unwrap_or_default());
+        let Some(at) = file.append(&[&bytes]) else {
             return SketchSlot::Held(sketch);
         };
-        if out.write_all(&bytes).is_err() {
-            // a partly written sketch is never read: its slot is not handed out
-            file.out = None;
-            return SketchSlot::Held(sketch);
-        }
-        let at = file.written;
-        file.written += bytes.len() as u64;
         SketchSlot::Spilled {
             at,
             level: sketch.level,
@@ -226,10 +213,8 @@ impl SketchSpill {
     pub fn finish(&self) -> Result<()> {
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         for (language, file) in files.iter_mut() {
-            if let Some(out) = file.out.as_mut() {
-                out.flush()
-                    .map_err(|e| Error::io(&self.path(language), e))?;
-            }
+            file.flush()
+                .map_err(|e| Error::io(&self.path(language), e))?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@
 //! folds each article into the per-group sums of [`counts`] → [`compare`] derives the
 //! statistics → [`write`] builds the tables with polars and writes them as CSV. [`cache`]
 //! keeps each article's analysis for the next nightly run; [`row_text`] keeps the articles'
-//! titles and URLs on disk between reading and writing.
+//! titles and URLs on disk between reading and writing, in the append-only files of [`spill`].
 //!
 //! [`config`] turns `config.toml` into [`config::Settings`]; [`pipeline`] ties the stages
 //! together for the `run`, `compare` and `check` commands. [`partials`] writes the sums of
@@ -32,6 +32,7 @@ pub mod pipeline;
 pub mod report;
 pub mod row_text;
 pub mod select;
+pub mod spill;
 pub mod topics;
 pub mod vocabulary;
 pub mod write;

@@ -8,11 +8,12 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
+use crate::spill::SpillFile;
 
 /// A row's title and URL as the row holds them: the text itself, or where it waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,25 +33,16 @@ pub struct SpilledText {
 /// The file the workers append titles and URLs to while they analyse.
 pub struct RowTextSpill {
     path: PathBuf,
-    out: Mutex<Appender>,
-}
-
-struct Appender {
-    /// `None` once a write failed: later rows keep their text (results are the same).
-    file: Option<BufWriter<File>>,
-    written: u64,
+    out: Mutex<SpillFile>,
 }
 
 impl RowTextSpill {
     /// A new file at `path` (inside the run's staging folder).
     pub fn create(path: PathBuf) -> Result<RowTextSpill> {
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let out = SpillFile::create(&path).map_err(|e| Error::io(&path, e))?;
         Ok(RowTextSpill {
             path,
-            out: Mutex::new(Appender {
-                file: Some(BufWriter::new(file)),
-                written: 0,
-            }),
+            out: Mutex::new(out),
         })
     }
 
@@ -62,19 +54,11 @@ impl RowTextSpill {
         }
         let title_len = u32::try_from(title.len()).ok()?;
         let url_len = u32::try_from(url.len()).ok()?;
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let file = out.file.as_mut()?;
-        if file
-            .write_all(title.as_bytes())
-            .and_then(|()| file.write_all(url.as_bytes()))
-            .is_err()
-        {
-            // a partly written text is never read: its place is not handed out
-            out.file = None;
-            return None;
-        }
-        let at = out.written;
-        out.written += u64::from(title_len) + u64::from(url_len);
+        let at = self
+            .out
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .append(&[title.as_bytes(), url.as_bytes()])?;
         Some(SpilledText {
             at,
             title: title_len,
@@ -85,10 +69,8 @@ impl RowTextSpill {
     /// Flushes the file, which the tables then read; the error names it.
     pub fn finish(self) -> Result<RowTexts> {
         let RowTextSpill { path, out } = self;
-        let out = out.into_inner().unwrap_or_else(|p| p.into_inner());
-        if let Some(mut file) = out.file {
-            file.flush().map_err(|e| Error::io(&path, e))?;
-        }
+        let mut out = out.into_inner().unwrap_or_else(|p| p.into_inner());
+        out.flush().map_err(|e| Error::io(&path, e))?;
         Ok(RowTexts { spill: Some(path) })
     }
 }

@@ -785,6 +785,8 @@ impl KeynessPlan {
 }
 
 impl Keyness {
+    /// Plan and keyness at once, for tests; a run plans beside copy detection.
+    #[cfg(test)]
     pub fn new(
         groups: Vec<(Vec<String>, GroupCounts)>,
         vocabulary: Vocabulary,
