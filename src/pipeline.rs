@@ -375,12 +375,12 @@ fn finish(
             &cfg.compare,
             &cfg.duplicates,
             spill.as_ref(),
+            texts,
         )
     })?;
     if let Some(spill) = spill {
         spill.remove()?;
     }
-    tables.texts = texts;
     crate::error::panic_if_testing("tables");
     // the tables' own parallel parts use the run's --threads as well
     let parquet = cfg

@@ -165,8 +165,7 @@ pub struct Tables {
     pub groups: Vec<GroupRow>,
     pub group_columns: Vec<&'static str>,
     pub articles: Vec<ArticleRow>,
-    /// Where the articles' titles and URLs are read from (held in the rows unless the
-    /// caller sets the run's spill).
+    /// Where the articles' titles and URLs are read from: the rows, or the run's spill.
     pub texts: RowTexts,
     /// Per article (aligned with `articles`): the first of its cluster and the containment
     /// with the article it matched, for a copy.
@@ -181,7 +180,8 @@ pub struct Tables {
     pub rejected: Vec<Rejection>,
 }
 
-/// Every table of a run from its counts: rows sorted, statistics computed.
+/// Every table of a run from its counts: rows sorted, statistics computed. Spilled sketches
+/// are read from `spill`; the rows' titles and URLs are read through `texts` when written.
 pub fn tables(
     counts: Counts,
     lexicon: &Lexicon,
@@ -189,6 +189,7 @@ pub fn tables(
     compare: &CompareSection,
     duplicates: &DuplicatesSection,
     spill: Option<&duplicates::SketchSpill>,
+    texts: RowTexts,
 ) -> Result<Tables> {
     let Counts {
         vocabulary,
@@ -243,7 +244,7 @@ pub fn tables(
         duplicates,
         article_topics,
         articles,
-        texts: RowTexts::held(),
+        texts,
         topics_by_group,
         topic_comparison,
         terms_by_group,

@@ -648,6 +648,7 @@ mod tests {
             &Default::default(),
             &Default::default(),
             None,
+            crate::row_text::RowTexts::held(),
         )
         .unwrap();
         for (write, name) in TABLE_WRITERS.iter().zip(TABLE_FILES) {
