@@ -225,7 +225,7 @@ pub fn tables(
                 article_topic_rows(&articles, topics),
                 term_rows(&groups, &vocabulary, compare.top_terms),
                 language_rows(&groups),
-                KeynessPlan::new(&groups, &vocabulary, compare, group_noun(group_by)),
+                KeynessPlan::new(&groups, compare, group_noun(group_by)),
             )
         },
     );
@@ -708,12 +708,14 @@ struct Reference {
     /// time a group that lacks the term writes a row for it (on a large corpus half of the
     /// rows are such absences)
     overall_display: FxHashMap<u32, OnceLock<Option<u32>>>,
-    /// (group, slice) of every group with articles in the language
+    /// (group, slice) of every group with articles in the language, in order
     members: Vec<(usize, usize)>,
+    /// per member, tidylo's n_i: the sum of its pseudo-counts y = n + α
+    set_totals: Vec<u64>,
 }
 
-/// What keyness needs besides the groups and vocabulary it then owns: computed from them
-/// borrowed, so that it runs beside copy detection and the other rows.
+/// What keyness needs besides the groups and vocabulary it then owns: computed from the
+/// groups borrowed, so that it runs beside copy detection and the other rows.
 pub struct KeynessPlan {
     slices: Vec<(usize, usize)>,
     set_totals: Vec<u64>,
@@ -724,7 +726,6 @@ pub struct KeynessPlan {
 impl KeynessPlan {
     pub fn new(
         groups: &[(Vec<String>, GroupCounts)],
-        vocabulary: &Vocabulary,
         compare: &CompareSection,
         group_noun: &str,
     ) -> KeynessPlan {
@@ -749,7 +750,7 @@ impl KeynessPlan {
         let references: FxHashMap<&'static str, Reference> = compared
             .into_par_iter()
             .map(|(language, members)| {
-                let reference = Reference::new(groups, vocabulary, members, compare.min_count);
+                let reference = Reference::new(groups, members, compare.min_count);
                 (language, reference)
             })
             .collect();
@@ -765,14 +766,12 @@ impl KeynessPlan {
                 if slice.terms < compare.min_slice_terms {
                     continue;
                 }
-                // pseudo-counts are integers, so these sums are exact whatever the order
-                set_totals.push(
-                    slice
-                        .term_counts
-                        .iter()
-                        .map(|(&t, tc)| tc.count + reference.totals[&t].0)
-                        .sum(),
-                );
+                // summed with the reference, each language on its own thread
+                let member = reference
+                    .members
+                    .binary_search(&(gi, si))
+                    .expect("every slice of a language is a member of its reference");
+                set_totals.push(reference.set_totals[member]);
                 slices.push((gi, si));
             }
         }
@@ -794,7 +793,7 @@ impl Keyness {
         compare: &CompareSection,
         group_noun: &str,
     ) -> Keyness {
-        let plan = KeynessPlan::new(&groups, &vocabulary, compare, group_noun);
+        let plan = KeynessPlan::new(&groups, compare, group_noun);
         Keyness::from_plan(groups, vocabulary, compare, plan)
     }
 
@@ -878,17 +877,26 @@ impl Keyness {
                 scored.push((g2_of(term, 0), term, 0));
             }
         }
-        scored.sort_unstable_by(|x, y| {
+        let rank_order = |x: &(f64, u32, u64), y: &(f64, u32, u64)| {
             y.0.total_cmp(&x.0)
                 .then_with(|| vocabulary.get(x.1).cmp(vocabulary.get(y.1)))
-        });
+        };
+        // Only the top_terms first and the significant rest are written: a slice has thousands
+        // of terms, mostly once-used ones of equal G² that only the strings order. The top is
+        // found without ordering the rest, and the rest is ordered once the rows that cannot
+        // be significant (|G²| < 10, as p < 0.001 needs |G²| > 10.83) are gone.
+        let top = self.top_terms.min(scored.len());
+        if top < scored.len() {
+            scored.select_nth_unstable_by(top, rank_order);
+        }
+        let (top_rows, rest) = scored.split_at_mut(top);
+        top_rows.sort_unstable_by(rank_order);
+        let mut rest: Vec<(f64, u32, u64)> =
+            rest.iter().copied().filter(|r| r.0.abs() >= 10.0).collect();
+        rest.sort_unstable_by(rank_order);
         let mut rows = Vec::new();
-        for (rank, &(g2, term, a)) in scored.iter().enumerate() {
-            // p < 0.001 needs |G²| > 10.83: below 10 the tail need not be computed
+        for (rank, &(g2, term, a)) in top_rows.iter().chain(&rest).enumerate() {
             let beyond_top = rank >= self.top_terms;
-            if beyond_top && g2.abs() < 10.0 {
-                continue;
-            }
             let p_value = stats::p_chi2_1(g2);
             if beyond_top && p_value >= KEYNESS_ALPHA {
                 continue;
@@ -934,7 +942,6 @@ impl Keyness {
 impl Reference {
     fn new(
         groups: &[(Vec<String>, GroupCounts)],
-        vocabulary: &Vocabulary,
         members: Vec<(usize, usize)>,
         min_count: u64,
     ) -> Reference {
@@ -949,7 +956,7 @@ impl Reference {
                 total.1 += 1;
             }
         }
-        let grand_total = members
+        let set_totals: Vec<u64> = members
             .iter()
             .map(|&(gi, si)| {
                 groups[gi].1.languages[si]
@@ -958,16 +965,15 @@ impl Reference {
                     .map(|(t, tc)| tc.count + totals[t].0)
                     .sum::<u64>()
             })
-            .sum();
+            .collect();
+        let grand_total = set_totals.iter().sum();
         let mut candidates: Vec<(u32, u64)> = totals
             .iter()
             .filter(|(_, (count, _))| *count >= min_count)
             .map(|(&t, &(count, _))| (t, count))
             .collect();
-        candidates.sort_unstable_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| vocabulary.get(a.0).cmp(vocabulary.get(b.0)))
-        });
+        // ties in any fixed order: the rows taken from candidates are ranked with the strings
+        candidates.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let overall_display = candidates
             .iter()
             .map(|&(t, _)| (t, OnceLock::new()))
@@ -979,6 +985,7 @@ impl Reference {
             candidates,
             overall_display,
             members,
+            set_totals,
         }
     }
 }
@@ -1208,6 +1215,39 @@ mod tests {
         assert!(rows
             .windows(2)
             .all(|w| w[0].group != w[1].group || w[0].g2 >= w[1].g2));
+    }
+
+    #[test]
+    fn keyness_rows_rank_ties_by_term_across_the_top_terms_cut() {
+        // a uses 40 terms 9 times each that b never uses: 40 equal G², the top 3 of which
+        // are the alphabetically first, though interned in reverse (ids do not order them)
+        let names: Vec<String> = (0..40).rev().map(|i| format!("t{i:02}")).collect();
+        let mut v = Vocabulary::default();
+        let mut terms: Vec<(&str, u64)> = names.iter().map(|n| (n.as_str(), 9)).collect();
+        terms.push(("filler", 400));
+        let a = group(&mut v, &terms);
+        let b = group(&mut v, &[("filler", 4000), ("t05", 1)]);
+        let groups = vec![(vec!["a".to_string()], a), (vec!["b".to_string()], b)];
+        let keyness = Keyness::new(groups, v, &compare(5, 3), "outlet");
+        let rows = keyness.rows(0);
+        let of_a: Vec<&str> = rows.iter().map(|r| r.term).collect();
+        let p = |a: u64, b: u64| stats::p_chi2_1(stats::g2(a, b, 760 - a, 4001 - b));
+        // every tied term is significant, so all are written after the top 3, in order;
+        // t05 (used once by b) has a smaller G² and comes last
+        assert!(p(9, 0) < KEYNESS_ALPHA && p(9, 1) < KEYNESS_ALPHA);
+        let mut expected: Vec<String> = (0..40)
+            .filter(|&i| i != 5)
+            .map(|i| format!("t{i:02}"))
+            .collect();
+        expected.push("t05".into());
+        assert_eq!(of_a[..3], ["t00", "t01", "t02"]);
+        assert_eq!(
+            of_a[..40],
+            expected.iter().map(|s| s.as_str()).collect::<Vec<_>>()[..]
+        );
+        assert!(rows
+            .windows(2)
+            .all(|w| w[0].g2 > w[1].g2 || (w[0].g2 == w[1].g2 && w[0].term < w[1].term)));
     }
 
     #[test]
