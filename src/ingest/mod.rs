@@ -721,6 +721,10 @@ fn as_text(bytes: &[u8], max: u64) -> Result<&str, String> {
     if bytes.contains(&0) {
         return Err("binary content (NUL bytes)".into());
     }
+    if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+        return Ok(text);
+    }
+    // std's check says where the text stops being UTF-8
     std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "invalid UTF-8 at byte {} (convert the file to UTF-8)",
