@@ -120,8 +120,27 @@ pub struct Context {
 }
 
 impl ArticleStep<'_> {
+    /// The language of `raw` when [`ArticleStep::process`] would detect it (there is no
+    /// cache to find it in), for a worker that orders a batch by language first.
+    pub fn detect_ahead(&self, raw: &RawArticle) -> Option<Detection> {
+        self.cache
+            .is_none()
+            .then(|| self.detector.detect(&raw.title, &raw.text))
+    }
+
     /// Runs the per-article step on `raw`; the analysis is left in `scratch.tally()`.
-    pub fn process(&self, mut raw: RawArticle, scratch: &mut Scratch) -> Processed {
+    pub fn process(&self, raw: RawArticle, scratch: &mut Scratch) -> Processed {
+        self.process_detected(raw, None, scratch)
+    }
+
+    /// [`ArticleStep::process`], with the language [`ArticleStep::detect_ahead`] found, if it
+    /// did.
+    pub fn process_detected(
+        &self,
+        mut raw: RawArticle,
+        detected: Option<Detection>,
+        scratch: &mut Scratch,
+    ) -> Processed {
         if raw.country.is_empty() {
             if let Some(country) = self.sources.country(&raw.outlet) {
                 raw.country = country.to_string();
@@ -146,7 +165,8 @@ impl ArticleStep<'_> {
                 Provenance::LanguageFromCache
             }
             Lookup::Miss => {
-                let detection = self.detector.detect(&raw.title, &raw.text);
+                let detection =
+                    detected.unwrap_or_else(|| self.detector.detect(&raw.title, &raw.text));
                 self.analyse(detection, &raw.title, &raw.text, scratch);
                 Provenance::Analysed
             }
