@@ -754,7 +754,7 @@ fn analyse_inputs(
     let records_done = AtomicU64::new(0);
     let threads = pool.current_num_threads();
     let (counts, reports) = std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel::<Vec<Record>>(threads * 4);
+        let (tx, rx) = sync_channel::<Vec<Record>>(threads * 2);
         let reader = scope.spawn(|| {
             crate::error::panic_if_testing("reader");
             let reports = ingest::read_all(files, ingest_options, &bytes_read, &mut |batch| {

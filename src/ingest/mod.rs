@@ -423,16 +423,20 @@ fn format_of(path: &Path) -> Option<(Format, bool)> {
     Some((format, gzip))
 }
 
-/// Articles or bytes handed on at a time: enough to amortize the hand-over, small enough that
-/// memory stays flat.
-const BATCH_ARTICLES: usize = 256;
+/// Articles or bytes handed on at a time, at most: enough to amortize the hand-over and for
+/// the workers to find several articles of each language in a batch (they analyse a batch one
+/// language after another, see `count`), small enough that memory stays flat. 1,024 articles
+/// rather than 256: reading and analysing 20,000 articles in 32 languages took 15 % less
+/// time with 1 thread, 100,000 19 % less with 2 (alternating runs).
+const BATCH_ARTICLES: usize = 1024;
 const BATCH_BYTES: usize = 4 << 20;
-/// Articles handed on at a time in the last [`TAIL_SHARE`]th of the input: the parallel stage
-/// ends when the last worker finishes its last batch, the others idle meanwhile. With full
-/// batches to the end, the workers finished 0–22 ms apart on 20,000 news articles with 2
-/// threads (1–3 ms with these); a batch of web pages, extracted on the workers, takes longer.
-const TAIL_BATCH_ARTICLES: usize = 16;
-const TAIL_SHARE: u64 = 32;
+/// A batch also closes once its text is this share of the input still to read (and it has
+/// [`MIN_BATCH_ARTICLES`] articles): batches shrink toward the end of the input (guided
+/// self-scheduling). The parallel stage ends when the last worker finishes its last batch,
+/// the others idle meanwhile; with full batches to the end, the workers finished 0–22 ms
+/// apart on 20,000 news articles with 2 threads.
+const REMAINING_SHARE: u64 = 16;
+const MIN_BATCH_ARTICLES: usize = 16;
 
 /// Reads `files` one after the other, in order, and hands their records to `send` in
 /// batches. An article whose input id repeats one already read for the same outlet is
@@ -447,9 +451,9 @@ pub fn read_all(
     let mut seen_ids: HashMap<(String, String), String> = HashMap::new();
     let total_bytes: u64 = files.iter().map(|f| f.size).sum();
     let started_at = progress.load(Ordering::Relaxed);
-    let in_tail = || {
+    let closes_early = |batch_bytes: usize| {
         let read = progress.load(Ordering::Relaxed).saturating_sub(started_at);
-        total_bytes.saturating_sub(read) <= total_bytes / TAIL_SHARE
+        batch_bytes as u64 >= total_bytes.saturating_sub(read) / REMAINING_SHARE
     };
     let mut batch = Vec::with_capacity(BATCH_ARTICLES);
     let mut batch_bytes = 0;
@@ -500,7 +504,7 @@ pub fn read_all(
             batch.push(record);
             let full = batch.len() >= BATCH_ARTICLES
                 || batch_bytes >= BATCH_BYTES
-                || (batch.len() >= TAIL_BATCH_ARTICLES && in_tail());
+                || (batch.len() >= MIN_BATCH_ARTICLES && closes_early(batch_bytes));
             if full {
                 batch_bytes = 0;
                 send(std::mem::replace(
