@@ -1,8 +1,8 @@
 //! The one parallel stage's driver: records stream in from the reader in batches, one worker
 //! per pool thread pulls them, orders each by language, runs each article through the
-//! per-article step
-//! ([`crate::article`]), stores its analysis for the next run ([`crate::cache`]) and folds it
-//! into its own [`Counts`]; the workers' counts are merged at the end. What leaves this stage
+//! per-article step ([`crate::article`]), stores its analysis for the next run
+//! ([`crate::cache`]) and folds it into its own [`Counts`]; the workers' counts are merged at
+//! the end. What leaves this stage
 //! is sized by the vocabulary and the number of groups, plus one small row per article.
 //!
 //! [`count`] is the rayon version; [`count_sequential`] is the plain loop it is tested against.
