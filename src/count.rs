@@ -171,128 +171,122 @@ mod tests {
         })
     }
 
-    #[test]
-    fn parallel_equals_sequential_and_counts_are_right() {
+    /// `f` with the per-article step of a run with `topics` and no cache.
+    fn with_step<R>(topics: Vec<TopicSpec>, f: impl FnOnce(&ArticleStep) -> R) -> R {
         let detector = LanguageDetector::new(&[], 0.0, 1000);
         let analyzers = Analyzers::new(&TextSection::default());
+        let lexicon = Lexicon::compile(&topics, &analyzers).unwrap();
+        let sources = Sources::default();
+        let step = ArticleStep::new(
+            &detector,
+            &analyzers,
+            &lexicon,
+            &sources,
+            &[GroupColumn::Outlet],
+        );
+        f(&step)
+    }
+
+    /// [`count`] on `threads` threads, the records handed on `per_batch` at a time.
+    fn count_in_batches(
+        step: &ArticleStep,
+        records: Vec<Record>,
+        per_batch: usize,
+        threads: usize,
+    ) -> Counts {
+        let mut batches: Vec<Vec<Record>> = Vec::new();
+        for record in records {
+            match batches.last_mut() {
+                Some(batch) if batch.len() < per_batch => batch.push(record),
+                _ => batches.push(vec![record]),
+            }
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| count(step, None, batches.into_iter(), &|_| {}))
+    }
+
+    #[test]
+    fn parallel_equals_sequential_and_counts_are_right() {
         let spec = TopicSpec {
             id: "sanctions".into(),
             label: "Sanctions".into(),
             kind: TopicKind::Topic,
             terms: [("en".to_string(), vec!["sanction".to_string()])].into(),
         };
-        let lexicon = Lexicon::compile(&[spec], &analyzers).unwrap();
-        let sources = Sources::default();
-        let step = ArticleStep::new(
-            &detector,
-            &analyzers,
-            &lexicon,
-            &sources,
-            &[GroupColumn::Outlet],
-        );
-        let texts = [
-            (
-                "wire",
-                "New sanctions were announced by the ministers in New York on Sunday.",
-            ),
-            (
-                "wire",
-                "The sanctions against the country were discussed at length by the diplomats.",
-            ),
-            (
-                "daily",
-                "Diplomats met in New York before the General Assembly opened its session.",
-            ),
-        ];
-        let make = || {
-            (0..300).map(|i| {
-                let (o, t) = texts[i % 3];
-                article(i, o, t)
-            })
-        };
-        let seq = count_sequential(&step, None, make());
-        let mut records: Vec<Record> = make().collect();
-        let mut chunked = Vec::new();
-        while !records.is_empty() {
-            let rest = records.split_off(records.len().min(7));
-            chunked.push(std::mem::replace(&mut records, rest));
-        }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .unwrap();
-        let par = pool.install(|| count(&step, None, chunked.into_iter(), &|_| {}));
-        assert_eq!(canonical(&seq), canonical(&par));
-        let wire = &seq.groups[&vec!["wire".to_string()]];
-        assert_eq!(wire.articles, 200);
-        assert_eq!(wire.topic_hits, [200]);
-        assert_eq!(wire.topic_articles, [200]);
-        let en = wire.slice("en").unwrap();
-        let sanction = &en.term_counts[&seq.vocabulary.find("sanction").unwrap()];
-        assert_eq!((sanction.count, sanction.articles), (200, 200));
-        let sanctions = seq.vocabulary.find("sanctions").unwrap();
-        assert_eq!(sanction.surfaces(), [(sanctions, 200)]);
-        // "New", "sanctions", "were", "announced", … : 12 words, 'by the on were' are stopwords
-        assert_eq!(
-            seq.articles.iter().find(|a| a.id() == "a0").unwrap().words,
-            12
-        );
-        assert_eq!((wire.languages.len(), en.articles), (1, 200));
+        with_step(vec![spec], |step| {
+            let texts = [
+                (
+                    "wire",
+                    "New sanctions were announced by the ministers in New York on Sunday.",
+                ),
+                (
+                    "wire",
+                    "The sanctions against the country were discussed at length by the diplomats.",
+                ),
+                (
+                    "daily",
+                    "Diplomats met in New York before the General Assembly opened its session.",
+                ),
+            ];
+            let make = || {
+                (0..300).map(|i| {
+                    let (o, t) = texts[i % 3];
+                    article(i, o, t)
+                })
+            };
+            let seq = count_sequential(step, None, make());
+            let par = count_in_batches(step, make().collect(), 7, 3);
+            assert_eq!(canonical(&seq), canonical(&par));
+            let wire = &seq.groups[&vec!["wire".to_string()]];
+            assert_eq!(wire.articles, 200);
+            assert_eq!(wire.topic_hits, [200]);
+            assert_eq!(wire.topic_articles, [200]);
+            let en = wire.slice("en").unwrap();
+            let sanction = &en.term_counts[&seq.vocabulary.find("sanction").unwrap()];
+            assert_eq!((sanction.count, sanction.articles), (200, 200));
+            let sanctions = seq.vocabulary.find("sanctions").unwrap();
+            assert_eq!(sanction.surfaces(), [(sanctions, 200)]);
+            // "New", "sanctions", "were", "announced", … : 12 words, 'by the on were' are stopwords
+            assert_eq!(
+                seq.articles.iter().find(|a| a.id() == "a0").unwrap().words,
+                12
+            );
+            assert_eq!((wire.languages.len(), en.articles), (1, 200));
+        });
     }
 
     #[test]
     fn batches_folded_language_by_language_count_as_read() {
-        let detector = LanguageDetector::new(&[], 0.0, 1000);
-        let analyzers = Analyzers::new(&TextSection::default());
-        let lexicon = Lexicon::compile(&[], &analyzers).unwrap();
-        let sources = Sources::default();
-        let step = ArticleStep::new(
-            &detector,
-            &analyzers,
-            &lexicon,
-            &sources,
-            &[GroupColumn::Outlet],
-        );
-        // one outlet writing in three languages, interleaved: every batch is reordered
-        let texts = [
+        with_step(Vec::new(), |step| {
+            // one outlet writing in three languages, interleaved: every batch is reordered
+            let texts = [
             "The foreign ministers met in New York on Sunday to discuss the sanctions.",
             "Les ministres des affaires étrangères se sont rencontrés à New York dimanche.",
             "Die Außenminister trafen sich am Sonntag in New York, um über Sanktionen zu sprechen.",
         ];
-        let make = || (0..90).map(|i| article(i, "wire", texts[i % 3]));
-        let seq = count_sequential(&step, None, make());
-        let records: Vec<Record> = make().collect();
-        let batches: Vec<Vec<Record>> =
-            records
-                .into_iter()
-                .fold(Vec::new(), |mut batches: Vec<Vec<Record>>, r| {
-                    match batches.last_mut() {
-                        Some(b) if b.len() < 8 => b.push(r),
-                        _ => batches.push(vec![r]),
-                    }
-                    batches
-                });
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        let par = pool.install(|| count(&step, None, batches.into_iter(), &|_| {}));
-        assert_eq!(canonical(&seq), canonical(&par));
-        let wire = &par.groups[&vec!["wire".to_string()]];
-        for language in ["de", "en", "fr"] {
-            assert_eq!(wire.slice(language).unwrap().articles, 30, "{language}");
-        }
-        let mut ids: Vec<&str> = par.articles.iter().map(|a| a.id()).collect();
-        ids.sort_unstable();
-        let mut expected: Vec<String> = (0..90).map(|i| format!("a{i}")).collect();
-        expected.sort_unstable();
-        assert_eq!(ids, expected);
-        let language_of =
-            |c: &Counts, id: &str| c.articles.iter().find(|a| a.id() == id).map(|a| a.language);
-        for i in 0..90 {
-            let id = format!("a{i}");
-            assert_eq!(language_of(&par, &id), language_of(&seq, &id), "{id}");
-        }
+            let make = || (0..90).map(|i| article(i, "wire", texts[i % 3]));
+            let seq = count_sequential(step, None, make());
+            let par = count_in_batches(step, make().collect(), 8, 2);
+            assert_eq!(canonical(&seq), canonical(&par));
+            let wire = &par.groups[&vec!["wire".to_string()]];
+            for language in ["de", "en", "fr"] {
+                assert_eq!(wire.slice(language).unwrap().articles, 30, "{language}");
+            }
+            let mut ids: Vec<&str> = par.articles.iter().map(|a| a.id()).collect();
+            ids.sort_unstable();
+            let mut expected: Vec<String> = (0..90).map(|i| format!("a{i}")).collect();
+            expected.sort_unstable();
+            assert_eq!(ids, expected);
+            let language_of =
+                |c: &Counts, id: &str| c.articles.iter().find(|a| a.id() == id).map(|a| a.language);
+            for i in 0..90 {
+                let id = format!("a{i}");
+                assert_eq!(language_of(&par, &id), language_of(&seq, &id), "{id}");
+            }
+        });
     }
 
     /// (group, language, term) → (count, articles, surface → count)
