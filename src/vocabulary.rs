@@ -1,24 +1,42 @@
 //! Terms and surface forms, stored once per worker and referred to by id: a term used by a
 //! hundred outlets is one string, not a hundred.
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
 
-/// A string ↔ id table; ids are dense and given in order of first use.
-#[derive(Debug, Clone, Default)]
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+/// A string ↔ id table; ids are dense and given in order of first use. Each string is stored
+/// once: the lookup table holds ids and compares through them.
+#[derive(Clone, Default)]
 pub struct Vocabulary {
-    ids: FxHashMap<Box<str>, u32>,
+    ids: HashTable<u32>,
     strings: Vec<Box<str>>,
+}
+
+impl std::fmt::Debug for Vocabulary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.strings()).finish()
+    }
+}
+
+fn hash(s: &str) -> u64 {
+    FxBuildHasher.hash_one(s)
 }
 
 impl Vocabulary {
     /// The id of `s`, added if new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
+        let hash = hash(s);
+        let strings = &self.strings;
+        if let Some(&id) = self.ids.find(hash, |&id| &*strings[id as usize] == s) {
             return id;
         }
         let id = self.strings.len() as u32;
         self.strings.push(s.into());
-        self.ids.insert(s.into(), id);
+        let strings = &self.strings;
+        self.ids
+            .insert_unique(hash, id, |&id| self::hash(&strings[id as usize]));
         id
     }
 
@@ -28,7 +46,9 @@ impl Vocabulary {
 
     /// The id of `s`, if it was ever interned.
     pub fn find(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
+        self.ids
+            .find(hash(s), |&id| &*self.strings[id as usize] == s)
+            .copied()
     }
 
     pub fn len(&self) -> usize {
@@ -42,5 +62,29 @@ impl Vocabulary {
     /// Every string, by id.
     pub fn strings(&self) -> impl Iterator<Item = &str> {
         self.strings.iter().map(|s| &**s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_dense_in_order_of_first_use_and_found_again() {
+        let mut v = Vocabulary::default();
+        let words = ["sanction", "lavrov", "sanction", "", "tillerson", "lavrov"];
+        let ids: Vec<u32> = words.iter().map(|w| v.intern(w)).collect();
+        assert_eq!(ids, [0, 1, 0, 2, 3, 1]);
+        assert_eq!(v.len(), 4);
+        for w in words {
+            assert_eq!(v.get(v.find(w).unwrap()), w);
+        }
+        assert_eq!(v.find("syria"), None);
+        // enough strings for the table to grow several times
+        for i in 0..10_000 {
+            assert_eq!(v.intern(&format!("w{i}")), 4 + i);
+        }
+        assert_eq!(v.find("w9999"), Some(10_003));
+        assert_eq!(v.clone().find("tillerson"), Some(3));
     }
 }
