@@ -7,7 +7,58 @@
 //! taken as UTC; a date alone is that day. What cannot be read unambiguously (`05/06/2017`,
 //! `yesterday`) is not guessed: [`read`] gives `None`.
 
+use std::sync::LazyLock;
+
+use chrono::format::{parse, Item, ParseResult, Parsed, StrftimeItems};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+
+/// The formats [`read`] tries and [`Published::iso`] writes, parsed once: chrono's
+/// `parse_from_str` and `format` parse their format string on every call, which cost more
+/// than reading the date itself, once per article.
+struct Formats {
+    zoned: [Vec<Item<'static>>; 3],
+    naive: [Vec<Item<'static>>; 4],
+    day: Vec<Item<'static>>,
+    iso_instant: Vec<Item<'static>>,
+}
+
+/// Instants with a zone, tried in this order after RFC 3339.
+const ZONED: [&str; 3] = [
+    "%Y-%m-%dT%H:%M:%S%.f%z",
+    "%Y-%m-%d %H:%M:%S%.f%:z",
+    "%Y-%m-%d %H:%M:%S%.f%z",
+];
+/// Instants without a zone (taken as UTC), tried after RFC 2822.
+const NAIVE: [&str; 4] = [
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+];
+const DAY: &str = "%Y-%m-%d";
+const ISO_INSTANT: &str = "%Y-%m-%dT%H:%M:%SZ";
+
+static FORMATS: LazyLock<Formats> = LazyLock::new(|| Formats {
+    zoned: ZONED.map(items),
+    naive: NAIVE.map(items),
+    day: items(DAY),
+    iso_instant: items(ISO_INSTANT),
+});
+
+fn items(format: &'static str) -> Vec<Item<'static>> {
+    StrftimeItems::new(format).collect()
+}
+
+/// What chrono's `parse_from_str` gives for `value` in the (parsed) format `items`.
+fn parse_with<T>(
+    value: &str,
+    items: &[Item<'static>],
+    finish: impl FnOnce(&Parsed) -> ParseResult<T>,
+) -> Option<T> {
+    let mut parsed = Parsed::new();
+    parse(&mut parsed, value, items.iter()).ok()?;
+    finish(&parsed).ok()
+}
 
 /// A publication date as read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,8 +73,8 @@ impl Published {
     /// ISO 8601: `2017-09-17T19:15:00Z` for an instant, `2017-09-17` for a day.
     pub fn iso(self) -> String {
         match self {
-            Published::Instant(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            Published::Day(d) => d.format("%Y-%m-%d").to_string(),
+            Published::Instant(t) => t.format_with_items(FORMATS.iso_instant.iter()).to_string(),
+            Published::Day(d) => d.format_with_items(FORMATS.day.iter()).to_string(),
         }
     }
 
@@ -47,29 +98,20 @@ pub fn read(value: &str) -> Option<Published> {
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Some(instant(t));
     }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-        "%Y-%m-%d %H:%M:%S%.f%:z",
-        "%Y-%m-%d %H:%M:%S%.f%z",
-    ] {
-        if let Ok(t) = DateTime::parse_from_str(v, format) {
+    for items in &FORMATS.zoned {
+        if let Some(t) = parse_with(v, items, Parsed::to_datetime) {
             return Some(instant(t));
         }
     }
     if let Ok(t) = DateTime::parse_from_rfc2822(v) {
         return Some(instant(t));
     }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(v, format) {
+    for items in &FORMATS.naive {
+        if let Some(t) = parse_with(v, items, |p| p.to_naive_datetime_with_offset(0)) {
             return Some(Published::Instant(t));
         }
     }
-    if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+    if let Some(d) = parse_with(v, &FORMATS.day, Parsed::to_naive_date) {
         return Some(Published::Day(d));
     }
     numeric(v).or_else(|| named(v)).map(Published::Day)
@@ -360,5 +402,30 @@ mod tests {
         assert_eq!(day("+03:00"), "2017-09-18");
         assert_eq!(super::zone("+3"), FixedOffset::east_opt(3 * 3600));
         assert_eq!(super::zone("Moscow"), None);
+    }
+
+    proptest::proptest! {
+        /// The formats parsed once read and write what chrono's `parse_from_str` and
+        /// `format` do with the format strings.
+        #[test]
+        fn formats_parsed_once_read_like_chrono(
+            v in "[0-9]{1,5}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,10})?)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?",
+        ) {
+            for (at, format) in ZONED.iter().enumerate() {
+                let ours = parse_with(&v, &FORMATS.zoned[at], Parsed::to_datetime);
+                proptest::prop_assert_eq!(ours, DateTime::parse_from_str(&v, format).ok());
+            }
+            for (at, format) in NAIVE.iter().enumerate() {
+                let ours = parse_with(&v, &FORMATS.naive[at], |p| p.to_naive_datetime_with_offset(0));
+                proptest::prop_assert_eq!(ours, NaiveDateTime::parse_from_str(&v, format).ok());
+            }
+            let day = NaiveDate::parse_from_str(&v, DAY).ok();
+            proptest::prop_assert_eq!(parse_with(&v, &FORMATS.day, Parsed::to_naive_date), day);
+            if let Some(d) = day {
+                proptest::prop_assert_eq!(Published::Day(d).iso(), d.format(DAY).to_string());
+                let t = d.and_hms_opt(23, 59, 7).unwrap();
+                proptest::prop_assert_eq!(Published::Instant(t).iso(), t.format(ISO_INSTANT).to_string());
+            }
+        }
     }
 }
