@@ -7,6 +7,7 @@
 //! Cyrillic, Arabic, Devanagari, Hebrew) whatlang's scoring runs in [`trigrams`], which gives
 //! whatlang's answers at a fraction of its cost; every other script goes to whatlang itself.
 
+mod script;
 mod trigrams;
 
 use whatlang::{Detector, Lang};
@@ -87,7 +88,7 @@ impl LanguageDetector {
 
     /// whatlang's (language, confidence) for `text`.
     fn whatlang(&self, text: &str) -> Option<(Lang, f64)> {
-        let script = whatlang::detect_script(text)?;
+        let script = script::detect(text)?;
         match trigrams::model_for(script) {
             Some(model) => model.detect(text, |l| self.allow.is_empty() || self.allow.contains(&l)),
             None => self
