@@ -264,11 +264,16 @@ fn contexts(
             &raw.text
         };
         let pieces = pieces[usize::from(span.part.min(1))].get_or_insert_with(|| match located {
-            Some(all) => all
-                .iter()
-                .filter(|w| w.part == span.part)
-                .map(|w| (w.start, w.end))
-                .collect(),
+            Some(all) => {
+                // sized once: collected from a filter, the vector grew by reallocation
+                let mut pieces = Vec::with_capacity(all.len());
+                pieces.extend(
+                    all.iter()
+                        .filter(|w| w.part == span.part)
+                        .map(|w| (w.start, w.end)),
+                );
+                pieces
+            }
             None => word_pieces(text),
         });
         // the match's first word, and the first word after it

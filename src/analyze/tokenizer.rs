@@ -32,6 +32,8 @@ pub fn segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
         }
         if chunk.is_ascii() {
             chunk.unicode_words().for_each(&mut emit);
+        } else if let Some(word) = plain_word(chunk) {
+            emit(word);
         } else {
             segment_mixed(chunk, &mut emit);
         }
@@ -71,13 +73,6 @@ fn for_each_chunk<'t>(text: &'t str, mut each: impl FnMut(&'t str)) {
 /// inner punctuation, non-ASCII), which the full rules split.
 fn plain_ascii_word(chunk: &str) -> Option<&str> {
     let b = chunk.as_bytes();
-    let opening = |c: u8| matches!(c, b'(' | b'[' | b'"');
-    let closing = |c: u8| {
-        matches!(
-            c,
-            b')' | b']' | b'"' | b',' | b'.' | b';' | b':' | b'!' | b'?'
-        )
-    };
     let mut at = 0;
     while at < b.len() && opening(b[at]) {
         at += 1;
@@ -91,6 +86,83 @@ fn plain_ascii_word(chunk: &str) -> Option<&str> {
         at += 1;
     }
     (start < end && at == b.len()).then(|| &chunk[start..end])
+}
+
+/// Punctuation that can open a plain chunk: no rule joins it to a letter after it.
+fn opening(c: u8) -> bool {
+    matches!(c, b'(' | b'[' | b'"')
+}
+
+/// Punctuation that can close a plain chunk: no rule joins it to a letter before it when no
+/// letter or digit follows.
+fn closing(c: u8) -> bool {
+    matches!(
+        c,
+        b')' | b']' | b'"' | b',' | b'.' | b';' | b':' | b'!' | b'?'
+    )
+}
+
+/// [`plain_ascii_word`] for text in other scripts written with spaces: a chunk that is one
+/// word between simple punctuation — `Лавров,`, `(été`, `सीरिया` — as UAX #29 finds
+/// it. The word is a letter followed by letters and the marks that attach to the character
+/// before them (accents, vowel signs, soft hyphens: WB4), which no rule breaks (WB5); the
+/// class of each character is the segmenter's own answer (see [`word_class`]). `None` for
+/// any other chunk, which the full rules split. Most chunks of Cyrillic, Greek, Arabic,
+/// Hebrew and Indic news are such.
+fn plain_word(chunk: &str) -> Option<&str> {
+    let b = chunk.as_bytes();
+    let start = b.iter().take_while(|&&c| opening(c)).count();
+    let mut chars = chunk[start..].char_indices();
+    let (_, first) = chars.next()?;
+    if word_class(first) != WordClass::Letter {
+        return None;
+    }
+    let end = chars
+        .find(|&(_, c)| word_class(c) == WordClass::Other)
+        .map_or(chunk.len(), |(at, _)| start + at);
+    let word = &chunk[start..end];
+    // a letter to the segmenter need not be a letter or digit (`¸`): such a word is dropped
+    let kept = is_word_char(first) || word.chars().any(is_word_char);
+    (kept && b[end..].iter().all(|&c| closing(c))).then_some(word)
+}
+
+/// What a character does inside a word, for [`plain_word`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum WordClass {
+    /// A letter (UAX #29 ALetter or Hebrew_Letter): a letter on either side joins it.
+    Letter,
+    /// A mark that belongs to the character before it (Extend, Format, ZWJ).
+    Attached,
+    /// Anything else, and every character of a script written without spaces.
+    Other,
+}
+
+/// [`WordClass`] of `c`, read from a table for the code points below [`WORD_CHAR_TABLE`]
+/// (every character above is `Other`, so its chunk takes the full rules).
+fn word_class(c: char) -> WordClass {
+    static TABLE: LazyLock<Vec<WordClass>> = LazyLock::new(|| {
+        (0..WORD_CHAR_TABLE)
+            .map(|code| char::from_u32(code).map_or(WordClass::Other, segmenter_word_class))
+            .collect()
+    });
+    TABLE.get(c as usize).copied().unwrap_or(WordClass::Other)
+}
+
+/// The segmenter's own answer for [`word_class`]. A letter is what the segmenter keeps in one
+/// word with `a.` before it (WB6–7 join a letter, `.` and a letter, and nothing else); an
+/// attached mark is what stays with an `a` before it but not with one after it (WB4).
+fn segmenter_word_class(c: char) -> WordClass {
+    if is_unspaced_script(c) || (c.is_ascii() && !c.is_ascii_alphabetic()) {
+        return WordClass::Other;
+    }
+    let one_segment = |text: String| text.split_word_bounds().nth(1).is_none();
+    if one_segment(format!("a.{c}")) {
+        WordClass::Letter
+    } else if one_segment(format!("a{c}")) && !one_segment(format!("{c}a")) {
+        WordClass::Attached
+    } else {
+        WordClass::Other
+    }
 }
 
 fn segment_mixed<'t>(chunk: &'t str, emit: &mut impl FnMut(&'t str)) {
@@ -262,6 +334,22 @@ mod tests {
         }
 
         #[test]
+        fn plain_words_are_what_uax29_finds(
+            chunk in "([a-zа-яёα-ωé\u{0300}-\u{036F}\u{0900}-\u{097F}\u{05D0}-\u{05EA}\u{0600}-\u{065F}\u{00AD}\u{200D}\u{0E01}-\u{0E30}\u{1100}-\u{1112}\u{00B8}()\\[\\]\",.;:!?'_\\-0-9]|\\PC){0,10}",
+        ) {
+            if let Some(word) = plain_word(&chunk) {
+                prop_assert_eq!(chunk.unicode_words().collect::<Vec<_>>(), [word]);
+            }
+        }
+
+        #[test]
+        fn segmentation_is_unchanged_by_the_shortcuts(
+            text in "(www\\.|[a-zа-яёα-ωé\u{0300}-\u{036F}\u{0900}-\u{097F}\u{05D0}-\u{05EA}\u{0600}-\u{065F}\u{00AD}\u{200D}\u{0E01}-\u{0E30}\u{1100}-\u{1112}\u{00B8}()\\[\\]\",.;:!?'_\\-0-9]|\\PC|\\s){0,40}",
+        ) {
+            prop_assert_eq!(pieces(&text), pieces_without_shortcut(&text));
+        }
+
+        #[test]
         fn segmentation_is_unchanged_by_the_ascii_shortcut(text in "(www\\.|WwW\\.|[a-zA-Z0-9()\\[\\]\",.;:!?'_\\-]|\\PC|\\s){0,40}") {
             prop_assert_eq!(pieces(&text), pieces_without_shortcut(&text));
         }
@@ -279,7 +367,7 @@ mod tests {
         }
     }
 
-    /// [`segment`] as it was before [`plain_ascii_word`].
+    /// [`segment`] as it was before [`plain_ascii_word`] and [`plain_word`].
     fn pieces_without_shortcut(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
         for_each_chunk(text, |chunk| {
@@ -304,6 +392,46 @@ mod tests {
         }
         assert!(is_word_char('é') && is_word_char('ж') && is_word_char('٣'));
         assert!(!is_word_char('«') && !is_word_char('—') && !is_word_char(' '));
+    }
+
+    #[test]
+    fn every_character_of_the_table_is_segmented_as_before() {
+        for c in (0..WORD_CHAR_TABLE).filter_map(char::from_u32) {
+            for text in [
+                format!("{c}"),
+                format!("ж{c}"),
+                format!("{c}ж"),
+                format!("(é{c}é)."),
+                format!("{c}{c}"),
+                format!("\u{915}\u{93f}{c}"),
+            ] {
+                assert_eq!(pieces(&text), pieces_without_shortcut(&text), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn plain_words_in_other_scripts() {
+        assert_eq!(plain_word("(été"), Some("été"));
+        assert_eq!(plain_word("Лавров,"), Some("Лавров"));
+        assert_eq!(plain_word("\"Тиллерсон\"."), Some("Тиллерсон"));
+        // vowel signs and a virama attach to the letter before them
+        assert_eq!(plain_word("सीरिया"), Some("सीरिया"));
+        assert_eq!(plain_word("e\u{301}te\u{301}"), Some("e\u{301}te\u{301}"));
+        for full_rules in [
+            "«été»",
+            "l'été",
+            "nord-coréen",
+            "\u{301}e",
+            "Сирия2017",
+            "東京",
+            "ไทย",
+            "été.e",
+            "\u{b8}",
+            "",
+        ] {
+            assert_eq!(plain_word(full_rules), None, "{full_rules}");
+        }
     }
 
     #[test]
