@@ -320,7 +320,15 @@ fn word_pieces(text: &str) -> Vec<(u32, u32)> {
 
 /// Whitespace runs (line breaks included) as one space: a context is one line of a table.
 fn tidy(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    // written into one string: collecting the words first and joining them took two
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// The date part of an ISO timestamp (`2017-09-17T20:15:00Z` → `2017-09-17`), so grouping
@@ -909,6 +917,21 @@ impl ArticleRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tidy_makes_one_line_with_single_spaces() {
+        for (raw, one_line) in [
+            ("", ""),
+            ("  \n ", ""),
+            ("Lavrov", "Lavrov"),
+            (
+                " said\n\n Lavrov\u{a0}and  Tillerson ",
+                "said Lavrov and Tillerson",
+            ),
+        ] {
+            assert_eq!(tidy(raw), one_line, "{raw:?}");
+        }
+    }
 
     #[test]
     fn published_day_takes_the_date_of_a_timestamp() {
