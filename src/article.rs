@@ -129,7 +129,7 @@ impl ArticleStep<'_> {
     }
 
     /// Runs the per-article step on `raw`; the analysis is left in `scratch.tally()`.
-    pub fn process(&self, raw: RawArticle, scratch: &mut Scratch) -> Processed {
+    pub fn process(&self, raw: &mut RawArticle, scratch: &mut Scratch) -> Processed {
         self.process_detected(raw, None, scratch)
     }
 
@@ -137,7 +137,7 @@ impl ArticleStep<'_> {
     /// did.
     pub fn process_detected(
         &self,
-        mut raw: RawArticle,
+        raw: &mut RawArticle,
         detected: Option<Detection>,
         scratch: &mut Scratch,
     ) -> Processed {
@@ -173,7 +173,7 @@ impl ArticleStep<'_> {
         };
         scratch.cache_buffer = buffer;
         let tally = &scratch.tally;
-        let mut row = ArticleRow::new(&raw, tally, self.text_spill);
+        let mut row = ArticleRow::new(raw, tally, self.text_spill);
         let group = row.group_key(self.group_by);
         if self.sketch_duplicates {
             if provenance == Provenance::Cached {
@@ -197,7 +197,7 @@ impl ArticleStep<'_> {
                 // an analysed article's words were located as it was read; a cached one's
                 // are found again
                 let located = (provenance != Provenance::Cached).then_some(&scratch.word_spans[..]);
-                contexts(&raw, &scratch.tally, words, per_topic, located)
+                contexts(raw, &scratch.tally, words, per_topic, located)
             }
             _ => Vec::new(),
         };

@@ -755,9 +755,14 @@ fn analyse_inputs(
     let threads = pool.current_num_threads();
     let (counts, reports) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Vec<Record>>(threads * 2);
-        let reader = scope.spawn(|| {
+        // batches the workers are done with, back to the reader, which frees them (see
+        // `count::count`)
+        let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<Record>>();
+        let bytes_read = &bytes_read;
+        let reader = scope.spawn(move || {
             crate::error::panic_if_testing("reader");
-            let reports = ingest::read_all(files, ingest_options, &bytes_read, &mut |batch| {
+            let reports = ingest::read_all(files, ingest_options, bytes_read, &mut |batch| {
+                spent_rx.try_iter().for_each(drop);
                 // the workers stopping early (a panic) shows up at join; nothing to do here
                 let _ = tx.send(batch);
             });
@@ -773,7 +778,10 @@ fn analyse_inputs(
             let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
             bar.set_message(format!("{done} articles, {rate:.0}/s"));
         };
-        let counts = pool.install(|| count::count(step, cache_out, rx.into_iter(), &progress));
+        // a batch finished after the reader is done is freed where it was folded
+        let spent = |batch: Vec<Record>| drop(spent_tx.send(batch));
+        let counts =
+            pool.install(|| count::count(step, cache_out, rx.into_iter(), &progress, &spent));
         (counts, reader.join())
     });
     bar.finish_and_clear();

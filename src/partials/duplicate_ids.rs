@@ -129,14 +129,14 @@ pub fn settle(read: &mut Read, step: &ArticleStep, opts: &IngestOptions) -> Resu
                 if sha256.is_empty() { "it cannot be read" } else { "it has changed" }
             )));
         }
-        for raw in articles {
+        for mut raw in articles {
             let l = laters
                 .iter()
                 .find(|l| l.source == raw.source)
                 .expect("wanted");
             let reason = ingest::duplicate_id_reason(&l.id, &l.outlet, &l.first);
             let rejection = Rejection::article(display, raw.line(), &reason, raw.title.as_bytes());
-            let processed = step.process(raw, &mut scratch);
+            let processed = step.process(&mut raw, &mut scratch);
             if processed.excluded.is_none() {
                 let vocabulary = scratch.vocabulary();
                 let removed = counts.groups.get_mut(&processed.group).is_some_and(|g| {
