@@ -27,13 +27,17 @@ pub fn segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
             }
             return;
         }
+        // not a link: a '.' or ':' would end its letters, so it holds no "www.", "://" or
+        // '@'; and an ASCII chunk that is not a plain ASCII word is not a plain word either
+        if let Some(word) = plain_word(chunk) {
+            emit(word);
+            return;
+        }
         if chunk.is_empty() || is_link(chunk) {
             return;
         }
         if chunk.is_ascii() {
             chunk.unicode_words().for_each(&mut emit);
-        } else if let Some(word) = plain_word(chunk) {
-            emit(word);
         } else {
             segment_mixed(chunk, &mut emit);
         }
@@ -344,7 +348,7 @@ mod tests {
 
         #[test]
         fn segmentation_is_unchanged_by_the_shortcuts(
-            text in "(www\\.|[a-zа-яёα-ωé\u{0300}-\u{036F}\u{0900}-\u{097F}\u{05D0}-\u{05EA}\u{0600}-\u{065F}\u{00AD}\u{200D}\u{0E01}-\u{0E30}\u{1100}-\u{1112}\u{00B8}()\\[\\]\",.;:!?'_\\-0-9]|\\PC|\\s){0,40}",
+            text in "(www\\.|://|@|[a-zа-яёα-ωé\u{0300}-\u{036F}\u{0900}-\u{097F}\u{05D0}-\u{05EA}\u{0600}-\u{065F}\u{00AD}\u{200D}\u{0E01}-\u{0E30}\u{1100}-\u{1112}\u{00B8}()\\[\\]\",.;:!?'_\\-0-9]|\\PC|\\s){0,40}",
         ) {
             prop_assert_eq!(pieces(&text), pieces_without_shortcut(&text));
         }
