@@ -375,7 +375,7 @@ impl GlobMemo {
 }
 
 /// A counted token as the worker's vocabulary ids.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Token {
     term: u32,
     surface: u32,

@@ -21,6 +21,7 @@ pub mod tokenizer;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -115,7 +116,7 @@ impl Analyzer {
     /// slice of `text`) and its [`word_hash`], stopwords included (the shingles of
     /// near-duplicate detection, the positions of contexts), before `sink` gets the piece's
     /// value if it counts.
-    pub fn analyze_memo<V: Copy>(
+    pub fn analyze_memo<V: Copy + Default>(
         &self,
         text: &str,
         memo: &mut TokenMemo<V>,
@@ -129,23 +130,20 @@ impl Analyzer {
             words += 1;
             // keyed by the piece as written: the rest of the chain is a function of the piece
             // alone, so a repeated piece skips lowercasing too
-            if let Some(known) = memo.map.get(piece.as_bytes()) {
+            let hash = memo_hash(piece.as_bytes());
+            if let Some(known) = memo.get(hash, piece.as_bytes()) {
                 each_word(piece, known.word);
-                if let Some(v) = known.value {
+                if let Some(v) = known.value() {
                     sink(v);
                 }
                 return;
             }
             let word = self.normalize(piece, &mut lower);
-            let known = Memoized {
-                word: word_hash(word),
-                value: (!self.is_stopword(word)).then(|| resolve(word, &self.stem(word))),
-            };
-            if memo.map.len() < TokenMemo::<V>::CAPACITY {
-                memo.map.insert(MemoKey::new(piece), known);
-            }
-            each_word(piece, known.word);
-            if let Some(v) = known.value {
+            let value = (!self.is_stopword(word)).then(|| resolve(word, &self.stem(word)));
+            let word = word_hash(word);
+            memo.insert(hash, piece.as_bytes(), word, value);
+            each_word(piece, word);
+            if let Some(v) = value {
                 sink(v);
             }
         });
@@ -219,15 +217,67 @@ impl Analyzer {
 /// `resolve` made of it (`None`: a stopword), for one language, owned by one worker thread (no locking on the hot path).
 /// Bounded, so that a stream of unique junk tokens cannot grow it without limit; past the
 /// bound, new forms are resolved every time they occur.
+///
+/// An entry is 32 bytes, two to a cache line: the key (a short piece inline, a longer one as
+/// its place in `long_keys`), the word's hash and the value. Most lookups miss the CPU's
+/// caches (a language's memo outgrows them), so the fewer lines the memo spans, the fewer
+/// misses; with 48-byte entries (a 22-byte inline key beside an `Option`) it spanned half as
+/// many again.
 pub struct TokenMemo<V> {
-    map: FxHashMap<MemoKey, Memoized<V>>,
+    table: HashTable<MemoEntry<V>>,
+    /// The bytes of keys longer than [`MemoKey::INLINE`], back to back.
+    long_keys: Vec<u8>,
 }
 
 #[derive(Clone, Copy)]
-struct Memoized<V> {
+struct MemoEntry<V> {
+    key: MemoKey,
     word: u64,
-    /// `None`: a stopword.
-    value: Option<V>,
+    /// Meaningless for a stopword (see [`MemoKey::is_stopword`]).
+    value: V,
+}
+
+impl<V: Copy> MemoEntry<V> {
+    fn value(&self) -> Option<V> {
+        (!self.key.is_stopword()).then_some(self.value)
+    }
+}
+
+/// A memo key in 16 bytes: up to [`MemoKey::INLINE`] bytes of the piece inline, or where a
+/// longer one lies in the memo's `long_keys`; then its length (or [`MemoKey::LONG`]) and
+/// whether the piece is a stopword.
+#[derive(Clone, Copy)]
+struct MemoKey {
+    bytes: [u8; 16],
+}
+
+impl MemoKey {
+    const INLINE: usize = 14;
+    const LONG: u8 = u8::MAX;
+    const STOPWORD: u8 = 1;
+
+    fn bytes<'k>(&'k self, long_keys: &'k [u8]) -> &'k [u8] {
+        let b = &self.bytes;
+        if b[14] == Self::LONG {
+            let start = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+            let len = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+            &long_keys[start..start + len]
+        } else {
+            &b[..usize::from(b[14])]
+        }
+    }
+
+    fn is_stopword(&self) -> bool {
+        self.bytes[15] & Self::STOPWORD != 0
+    }
+}
+
+/// The hash a memo files a piece under.
+fn memo_hash(piece: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(piece);
+    h.finish()
 }
 
 /// A word's 64-bit hash (the word lowercased and without its elision, as the chain makes it):
@@ -239,81 +289,68 @@ pub fn word_hash(word: &str) -> u64 {
     h.finish()
 }
 
-/// A memo key. A lookup that finds its word must still compare the bytes; kept inside the
-/// table's entry, a short word (most are) is compared without a second cache miss for a
-/// string elsewhere on the heap, which profiling showed to be most of a lookup's cost.
-#[derive(Clone)]
-enum MemoKey {
-    Inline {
-        len: u8,
-        bytes: [u8; MemoKey::INLINE],
-    },
-    Heap(Box<[u8]>),
-}
+impl<V: Copy + Default> TokenMemo<V> {
+    const CAPACITY: usize = 1 << 20;
 
-impl MemoKey {
-    const INLINE: usize = 22;
+    fn get(&self, hash: u64, piece: &[u8]) -> Option<&MemoEntry<V>> {
+        let long_keys = &self.long_keys;
+        self.table.find(hash, |e| e.key.bytes(long_keys) == piece)
+    }
 
-    fn new(word: &str) -> MemoKey {
-        let b = word.as_bytes();
-        if b.len() <= MemoKey::INLINE {
-            let mut bytes = [0; MemoKey::INLINE];
-            bytes[..b.len()].copy_from_slice(b);
-            MemoKey::Inline {
-                len: b.len() as u8,
-                bytes,
-            }
+    /// Remembers `piece` (filed under `hash`), unless the memo is full.
+    fn insert(&mut self, hash: u64, piece: &[u8], word: u64, value: Option<V>) {
+        if self.table.len() >= Self::CAPACITY {
+            return;
+        }
+        let mut bytes = [0u8; 16];
+        if piece.len() <= MemoKey::INLINE {
+            bytes[..piece.len()].copy_from_slice(piece);
+            bytes[14] = piece.len() as u8;
         } else {
-            MemoKey::Heap(b.into())
+            let (Ok(start), Ok(len)) = (
+                u32::try_from(self.long_keys.len()),
+                u32::try_from(piece.len()),
+            ) else {
+                return; // 4 GiB of long pieces: these are resolved every time
+            };
+            if start.checked_add(len).is_none() {
+                return;
+            }
+            bytes[..4].copy_from_slice(&start.to_le_bytes());
+            bytes[4..8].copy_from_slice(&len.to_le_bytes());
+            bytes[14] = MemoKey::LONG;
+            self.long_keys.extend_from_slice(piece);
         }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            MemoKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            MemoKey::Heap(b) => b,
+        if value.is_none() {
+            bytes[15] = MemoKey::STOPWORD;
         }
-    }
-}
-
-// Hash and Eq are those of the bytes, so that the map can be searched with a `&[u8]`.
-impl std::hash::Hash for MemoKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_bytes().hash(state);
-    }
-}
-
-impl PartialEq for MemoKey {
-    fn eq(&self, other: &MemoKey) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for MemoKey {}
-
-impl std::borrow::Borrow<[u8]> for MemoKey {
-    fn borrow(&self) -> &[u8] {
-        self.as_bytes()
+        let entry = MemoEntry {
+            key: MemoKey { bytes },
+            word,
+            value: value.unwrap_or_default(),
+        };
+        let long_keys = &self.long_keys;
+        self.table
+            .insert_unique(hash, entry, |e| memo_hash(e.key.bytes(long_keys)));
     }
 }
 
 impl<V> TokenMemo<V> {
-    const CAPACITY: usize = 1 << 20;
-
     /// Distinct surface forms remembered.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.table.is_empty()
     }
 }
 
 impl<V> Default for TokenMemo<V> {
     fn default() -> Self {
         TokenMemo {
-            map: FxHashMap::default(),
+            table: HashTable::new(),
+            long_keys: Vec::new(),
         }
     }
 }
@@ -460,6 +497,48 @@ mod tests {
             stem,
             ..TextSection::default()
         })
+    }
+
+    #[test]
+    fn the_memo_finds_short_long_and_stopword_pieces_again() {
+        assert_eq!(std::mem::size_of::<MemoEntry<(u32, u32)>>(), 32);
+        let mut memo: TokenMemo<(u32, u32)> = TokenMemo::default();
+        let pieces: Vec<String> = [
+            "",
+            "a",
+            "Лавров",
+            "fourteen bytes",
+            "fifteen bytes!!",
+            "проблема Сирии",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain((0..300).map(|i| format!("{}{i}", "x".repeat(i % 40))))
+        .collect();
+        for (i, piece) in pieces.iter().enumerate() {
+            let value = (i % 3 != 0).then_some((i as u32, 7));
+            memo.insert(
+                memo_hash(piece.as_bytes()),
+                piece.as_bytes(),
+                i as u64,
+                value,
+            );
+        }
+        assert_eq!(memo.len(), pieces.len());
+        for (i, piece) in pieces.iter().enumerate() {
+            let found = memo
+                .get(memo_hash(piece.as_bytes()), piece.as_bytes())
+                .unwrap();
+            assert_eq!(found.word, i as u64, "{piece}");
+            assert_eq!(
+                found.value(),
+                (i % 3 != 0).then_some((i as u32, 7)),
+                "{piece}"
+            );
+        }
+        assert!(memo
+            .get(memo_hash(b"fifteen bytes!"), b"fifteen bytes!")
+            .is_none());
     }
 
     #[test]
