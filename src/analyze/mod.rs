@@ -130,7 +130,7 @@ impl Analyzer {
             words += 1;
             // keyed by the piece as written: the rest of the chain is a function of the piece
             // alone, so a repeated piece skips lowercasing too
-            let hash = memo_hash(piece.as_bytes());
+            let hash = fx_hash(piece.as_bytes());
             if let Some(known) = memo.get(hash, piece.as_bytes()) {
                 each_word(piece, known.word);
                 if let Some(v) = known.value() {
@@ -253,39 +253,40 @@ struct MemoKey {
 
 impl MemoKey {
     const INLINE: usize = 14;
+    /// Where the length (or [`MemoKey::LONG`]) is kept.
+    const LEN_AT: usize = 14;
+    /// Where the flags are kept.
+    const FLAGS_AT: usize = 15;
     const LONG: u8 = u8::MAX;
     const STOPWORD: u8 = 1;
 
     fn bytes<'k>(&'k self, long_keys: &'k [u8]) -> &'k [u8] {
         let b = &self.bytes;
-        if b[14] == Self::LONG {
+        if b[Self::LEN_AT] == Self::LONG {
             let start = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
             let len = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
             &long_keys[start..start + len]
         } else {
-            &b[..usize::from(b[14])]
+            &b[..usize::from(b[Self::LEN_AT])]
         }
     }
 
     fn is_stopword(&self) -> bool {
-        self.bytes[15] & Self::STOPWORD != 0
+        self.bytes[Self::FLAGS_AT] & Self::STOPWORD != 0
     }
-}
-
-/// The hash a memo files a piece under.
-fn memo_hash(piece: &[u8]) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    h.write(piece);
-    h.finish()
 }
 
 /// A word's 64-bit hash (the word lowercased and without its elision, as the chain makes it):
 /// the unit of near-duplicate shingles. Fixed, so that sketches agree from run to run.
 pub fn word_hash(word: &str) -> u64 {
+    fx_hash(word.as_bytes())
+}
+
+/// FxHash of raw bytes: a word's hash, and the hash a memo files a piece under.
+fn fx_hash(bytes: &[u8]) -> u64 {
     use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
-    h.write(word.as_bytes());
+    h.write(bytes);
     h.finish()
 }
 
@@ -305,7 +306,7 @@ impl<V: Copy + Default> TokenMemo<V> {
         let mut bytes = [0u8; 16];
         if piece.len() <= MemoKey::INLINE {
             bytes[..piece.len()].copy_from_slice(piece);
-            bytes[14] = piece.len() as u8;
+            bytes[MemoKey::LEN_AT] = piece.len() as u8;
         } else {
             let (Ok(start), Ok(len)) = (
                 u32::try_from(self.long_keys.len()),
@@ -318,11 +319,11 @@ impl<V: Copy + Default> TokenMemo<V> {
             }
             bytes[..4].copy_from_slice(&start.to_le_bytes());
             bytes[4..8].copy_from_slice(&len.to_le_bytes());
-            bytes[14] = MemoKey::LONG;
+            bytes[MemoKey::LEN_AT] = MemoKey::LONG;
             self.long_keys.extend_from_slice(piece);
         }
         if value.is_none() {
-            bytes[15] = MemoKey::STOPWORD;
+            bytes[MemoKey::FLAGS_AT] = MemoKey::STOPWORD;
         }
         let entry = MemoEntry {
             key: MemoKey { bytes },
@@ -331,7 +332,7 @@ impl<V: Copy + Default> TokenMemo<V> {
         };
         let long_keys = &self.long_keys;
         self.table
-            .insert_unique(hash, entry, |e| memo_hash(e.key.bytes(long_keys)));
+            .insert_unique(hash, entry, |e| fx_hash(e.key.bytes(long_keys)));
     }
 }
 
@@ -517,17 +518,12 @@ mod tests {
         .collect();
         for (i, piece) in pieces.iter().enumerate() {
             let value = (i % 3 != 0).then_some((i as u32, 7));
-            memo.insert(
-                memo_hash(piece.as_bytes()),
-                piece.as_bytes(),
-                i as u64,
-                value,
-            );
+            memo.insert(fx_hash(piece.as_bytes()), piece.as_bytes(), i as u64, value);
         }
         assert_eq!(memo.len(), pieces.len());
         for (i, piece) in pieces.iter().enumerate() {
             let found = memo
-                .get(memo_hash(piece.as_bytes()), piece.as_bytes())
+                .get(fx_hash(piece.as_bytes()), piece.as_bytes())
                 .unwrap();
             assert_eq!(found.word, i as u64, "{piece}");
             assert_eq!(
@@ -537,7 +533,7 @@ mod tests {
             );
         }
         assert!(memo
-            .get(memo_hash(b"fifteen bytes!"), b"fifteen bytes!")
+            .get(fx_hash(b"fifteen bytes!"), b"fifteen bytes!")
             .is_none());
     }
 
