@@ -45,10 +45,10 @@ pub(super) struct ScriptModel {
 
 /// Letters → the languages (indices into `script_langs`) whose alphabet has them.
 struct Alphabet {
-    letters: Vec<char>,
+    /// Per letter, in code point order: the languages whose alphabet has it.
     langs: Vec<Vec<usize>>,
-    /// Code point → 1 + its index in `letters`, 0 for none, up to the highest letter: one
-    /// load per character where a binary search took a dozen.
+    /// Code point → 1 + the letter's index in `langs`, 0 for none, up to the highest letter:
+    /// one load per character where a binary search took a dozen.
     letter_at: Vec<u16>,
 }
 
@@ -60,11 +60,7 @@ impl Alphabet {
             letter_at[c as usize] =
                 u16::try_from(at + 1).expect("an alphabet under 65,535 letters");
         }
-        Alphabet {
-            letters,
-            langs,
-            letter_at,
-        }
+        Alphabet { langs, letter_at }
     }
 
     fn position(&self, ch: char) -> Option<usize> {
@@ -193,7 +189,7 @@ fn is_stop_char(ch: char) -> bool {
 struct Tally {
     /// Characters that are not separators.
     letters: usize,
-    /// Twice the occurrences of each alphabet letter, by its index in `Alphabet::letters`.
+    /// Twice the occurrences of each alphabet letter, by its index in `Alphabet::langs`.
     letter_scores: Vec<usize>,
     /// Trigram → occurrences.
     occurrences: FxHashMap<u64, u32>,
@@ -260,7 +256,7 @@ impl ScriptModel {
     fn tally(&self, text: &str) -> Tally {
         let mut tally = Tally {
             letters: 0,
-            letter_scores: vec![0; self.alphabet.as_ref().map_or(0, |a| a.letters.len())],
+            letter_scores: vec![0; self.alphabet.as_ref().map_or(0, |a| a.langs.len())],
             occurrences: FxHashMap::with_capacity_and_hasher(
                 text.len().min(2048),
                 Default::default(),
