@@ -367,6 +367,50 @@ mod tests {
     type CanonicalGroups = BTreeMap<Vec<String>, (u64, u64, u64, Vec<u64>, Vec<u64>)>;
 
     /// Counts with ids replaced by their strings, so two runs' vocabularies compare.
+    #[test]
+    fn merged_counts_equal_the_counts_of_all_articles_at_once() {
+        with_step(Vec::new(), |step| {
+            // the smaller side (merged into the larger) has a group the other lacks, and words
+            // the other never saw
+            let first = || {
+                (0..30).map(|i| {
+                    article(
+                        i,
+                        "wire",
+                        "Sanctions were discussed in New York by the ministers.",
+                    )
+                })
+            };
+            let second = || {
+                (30..50).map(|i| match i % 3 {
+                    0 => article(
+                        i,
+                        "wire",
+                        "Ministers met diplomats at the General Assembly.",
+                    ),
+                    _ => article(i, "daily", "Diplomats discussed new sanctions in Geneva."),
+                })
+            };
+            let all = count_sequential(step, None, first().chain(second()));
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap();
+            for swapped in [false, true] {
+                let (a, b) = (
+                    count_sequential(step, None, first()),
+                    count_sequential(step, None, second()),
+                );
+                let merged = pool.install(|| if swapped { b.merge(a) } else { a.merge(b) });
+                assert_eq!(canonical(&merged), canonical(&all), "swapped: {swapped}");
+                assert_eq!(merged.groups.len(), 2);
+                assert_eq!(merged.vocabulary.len(), all.vocabulary.len());
+                let daily = &merged.groups[&vec!["daily".to_string()]];
+                assert_eq!(daily.articles, 13);
+            }
+        });
+    }
+
     fn canonical(c: &Counts) -> (CanonicalTerms, CanonicalGroups) {
         let mut terms = CanonicalTerms::new();
         let mut groups = BTreeMap::new();

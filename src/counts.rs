@@ -4,6 +4,7 @@
 //! as `docs/scaling.md` describes, of two machines') equals the counts of all their articles
 //! together, in any order.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::article::{ArticleRow, ArticleTally, Context, Processed, Provenance, RowField};
@@ -359,18 +360,34 @@ impl Counts {
         big.left_out += small.left_out;
         big.contexts_per_topic = big.contexts_per_topic.max(small.contexts_per_topic);
         let keep = big.contexts_per_topic;
-        // the small side's ids, in the big side's vocabulary
-        let remap: Vec<u32> = small
-            .vocabulary
-            .strings()
-            .map(|s| big.vocabulary.intern(s))
-            .collect();
-        for (key, group) in small.groups {
-            big.groups
-                .entry(key)
-                .or_insert_with(|| GroupCounts::new(group.topic_hits.len()))
-                .merge(group, &remap, keep);
+        let remap = big.vocabulary.remap(&small.vocabulary);
+        // The merge of two workers' counts runs while every other thread waits for it (at
+        // 20,000 articles and 2 threads, 50 ms on one core between the two parallel stages):
+        // the groups are independent, so they merge on the run's threads, each group exactly
+        // as it did one after the other.
+        let mut small_groups = small.groups;
+        let mut pairs: Vec<(&mut GroupCounts, GroupCounts)> = Vec::new();
+        for (key, group) in big.groups.iter_mut() {
+            if let Some(theirs) = small_groups.remove(key) {
+                pairs.push((group, theirs));
+            }
         }
+        pairs
+            .into_par_iter()
+            .with_max_len(1)
+            .for_each(|(mine, theirs)| mine.merge(theirs, &remap, keep));
+        let only_small: Vec<(Vec<String>, GroupCounts)> = small_groups
+            .into_iter()
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|(key, theirs)| {
+                let mut mine = GroupCounts::new(theirs.topic_hits.len());
+                mine.merge(theirs, &remap, keep);
+                (key, mine)
+            })
+            .collect();
+        big.groups.extend(only_small);
         // Freeing the small side's vocabulary (one allocation per word type: 33-36 ms at
         // 20,000 articles) took as long as merging the groups, on the one core busy between the
         // parallel analysis and the parallel tables; on a thread of its own it overlaps them.

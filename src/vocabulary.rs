@@ -4,6 +4,7 @@
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
+use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
 /// A string ↔ id table; ids are dense and given in order of first use. Each string is stored
@@ -38,6 +39,19 @@ impl Vocabulary {
         self.ids
             .insert_unique(hash, id, |&id| self::hash(&strings[id as usize]));
         id
+    }
+
+    /// The id in this vocabulary of each of `other`'s strings, by `other`'s id; those it lacks
+    /// are added, in `other`'s order. The lookups, most of them hits when two workers read the
+    /// same kind of text, run on the current rayon pool; only the additions are one after the
+    /// other.
+    pub fn remap(&mut self, other: &Vocabulary) -> Vec<u32> {
+        let found: Vec<Option<u32>> = other.strings.par_iter().map(|s| self.find(s)).collect();
+        found
+            .into_iter()
+            .zip(&other.strings)
+            .map(|(id, s)| id.unwrap_or_else(|| self.intern(s)))
+            .collect()
     }
 
     pub fn get(&self, id: u32) -> &str {
@@ -86,5 +100,25 @@ mod tests {
         }
         assert_eq!(v.find("w9999"), Some(10_003));
         assert_eq!(v.clone().find("tillerson"), Some(3));
+    }
+
+    #[test]
+    fn remap_gives_each_string_its_id_here_adding_the_missing_in_order() {
+        let mut mine = Vocabulary::default();
+        for w in ["lavrov", "sanction", "syria"] {
+            mine.intern(w);
+        }
+        let mut theirs = Vocabulary::default();
+        for w in ["tillerson", "syria", "geneva", "lavrov"] {
+            theirs.intern(w);
+        }
+        let mut by_intern = mine.clone();
+        let expected: Vec<u32> = theirs.strings().map(|s| by_intern.intern(s)).collect();
+        assert_eq!(mine.remap(&theirs), expected);
+        assert_eq!(expected, [3, 2, 4, 0]);
+        assert_eq!(
+            mine.strings().collect::<Vec<_>>(),
+            by_intern.strings().collect::<Vec<_>>()
+        );
     }
 }
