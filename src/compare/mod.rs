@@ -200,7 +200,9 @@ pub fn tables(
         ..
     } = counts;
     excluded.sort();
-    articles.sort_by(|a, b| a.id().cmp(b.id()).then_with(|| a.source().cmp(b.source())));
+    // on the run's threads, as the rest of this function waits for it: sorting 20,000 rows
+    // on one core took 35 ms with the other idle (stable, like `sort_by`: the same order)
+    articles.par_sort_by(|a, b| a.id().cmp(b.id()).then_with(|| a.source().cmp(b.source())));
     rejected.sort();
     let mut groups: Vec<(Vec<String>, GroupCounts)> = groups.into_iter().collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
@@ -215,8 +217,11 @@ pub fn tables(
         || {
             let (copy_of, duplicates) = duplicate_rows(&articles, duplicates, spill)?;
             let group_of = article_groups(&groups, &articles, &duplicates, group_by);
-            let groups_table = group_rows(&groups, &articles, &duplicates, &group_of);
-            let similarity = similarity_rows(&groups, topics.len(), &duplicates, &group_of);
+            // the other side is done by now: both cores again
+            let (groups_table, similarity) = rayon::join(
+                || group_rows(&groups, &articles, &duplicates, &group_of),
+                || similarity_rows(&groups, topics.len(), &duplicates, &group_of),
+            );
             Ok((copy_of, duplicates, groups_table, similarity))
         },
         || {
