@@ -85,6 +85,7 @@ impl Vocabulary {
             .collect()
     }
 
+    #[inline]
     pub fn get(&self, id: u32) -> &str {
         let id = id as usize;
         &self.bytes[self.starts[id]..self.starts[id + 1]]
