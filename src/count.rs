@@ -366,7 +366,6 @@ mod tests {
     /// group → (articles, words, terms, topic hits, topic articles)
     type CanonicalGroups = BTreeMap<Vec<String>, (u64, u64, u64, Vec<u64>, Vec<u64>)>;
 
-    /// Counts with ids replaced by their strings, so two runs' vocabularies compare.
     #[test]
     fn merged_counts_equal_the_counts_of_all_articles_at_once() {
         with_step(Vec::new(), |step| {
@@ -411,6 +410,7 @@ mod tests {
         });
     }
 
+    /// Counts with ids replaced by their strings, so two runs' vocabularies compare.
     fn canonical(c: &Counts) -> (CanonicalTerms, CanonicalGroups) {
         let mut terms = CanonicalTerms::new();
         let mut groups = BTreeMap::new();
