@@ -20,8 +20,6 @@ mod text_file;
 mod warc;
 
 use std::collections::hash_map::Entry;
-
-use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -29,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Field, FieldNames};
