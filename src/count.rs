@@ -278,10 +278,13 @@ mod tests {
             assert_eq!(wire.topic_hits, [200]);
             assert_eq!(wire.topic_articles, [200]);
             let en = wire.slice("en").unwrap();
-            let sanction = &en.term_counts[&seq.vocabulary.find("sanction").unwrap()];
+            let sanction = en
+                .term_counts
+                .get(seq.vocabulary.find("sanction").unwrap())
+                .unwrap();
             assert_eq!((sanction.count, sanction.articles), (200, 200));
             let sanctions = seq.vocabulary.find("sanctions").unwrap();
-            assert_eq!(sanction.surfaces(), [(sanctions, 200)]);
+            assert_eq!(*en.term_counts.surfaces(sanction), [(sanctions, 200)]);
             // "New", "sanctions", "were", "announced", … : 12 words, 'by the on were' are stopwords
             assert_eq!(
                 seq.articles.iter().find(|a| a.id() == "a0").unwrap().words,
@@ -426,9 +429,11 @@ mod tests {
                 ),
             );
             for slice in &g.languages {
-                for (&t, tc) in &slice.term_counts {
-                    let surfaces = tc
-                        .surfaces()
+                for tc in slice.term_counts.iter() {
+                    let t = tc.term();
+                    let surfaces = slice
+                        .term_counts
+                        .surfaces(tc)
                         .iter()
                         .map(|&(s, n)| (c.vocabulary.get(s).to_string(), n))
                         .collect();

@@ -133,7 +133,7 @@ fn ingest_and_analyse(dir: &Path, name: &str, bytes: &[u8]) {
         let counted: u64 = g
             .languages
             .iter()
-            .flat_map(|s| s.term_counts.values())
+            .flat_map(|s| s.term_counts.iter())
             .map(|t| t.count)
             .sum();
         assert_eq!(counted, g.terms);

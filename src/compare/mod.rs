@@ -16,7 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::article::{ArticleRow, Context, RowField};
 use crate::config::{CompareSection, DuplicatesSection, GroupColumn, TopicMeasure};
-use crate::counts::{Counts, Excluded, GroupCounts, LanguageSlice, TermCount};
+use crate::counts::{self, Counts, Excluded, GroupCounts, LanguageSlice, TermCount};
 use crate::duplicates;
 use crate::error::Result;
 use crate::ingest::Rejection;
@@ -617,7 +617,7 @@ fn term_rows(
             let mut terms: Vec<(&str, &TermCount)> = slice
                 .term_counts
                 .iter()
-                .map(|(&t, tc)| (vocabulary.get(t), tc))
+                .map(|tc| (vocabulary.get(tc.term()), tc))
                 .collect();
             let by_count = |a: &(&str, &TermCount), b: &(&str, &TermCount)| {
                 b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0))
@@ -633,7 +633,7 @@ fn term_rows(
                     group: key.clone(),
                     language: slice.language,
                     term: term.to_string(),
-                    display: display_form(tc, vocabulary).to_string(),
+                    display: display_form(&slice.term_counts.surfaces(tc), vocabulary).to_string(),
                     count: tc.count,
                     per_1k_words: per_1k(tc.count, slice.words),
                     articles_mentioning: tc.articles,
@@ -862,8 +862,8 @@ impl Keyness {
         let mut scored: Vec<(f64, u32, u64)> = slice
             .term_counts
             .iter()
-            .filter(|(&t, _)| total_of(t).0 >= self.min_count)
-            .map(|(&t, tc)| (g2_of(t, tc.count), t, tc.count))
+            .filter(|tc| total_of(tc.term()).0 >= self.min_count)
+            .map(|tc| (g2_of(tc.term(), tc.count), tc.term(), tc.count))
             .collect();
         // Terms the group never uses have G² ≤ 0, growing in size with their count elsewhere.
         // They are written when significant, or when fewer than top_terms rows are positive
@@ -878,7 +878,7 @@ impl Keyness {
             if total < smallest_significant {
                 break;
             }
-            if !slice.term_counts.contains_key(&term) {
+            if !slice.term_counts.contains(term) {
                 scored.push((g2_of(term, 0), term, 0));
             }
         }
@@ -916,8 +916,8 @@ impl Keyness {
                     reference.grand_total,
                 )
             });
-            let display = match slice.term_counts.get(&term) {
-                Some(tc) => display_form(tc, vocabulary),
+            let display = match slice.term_counts.get(term) {
+                Some(tc) => display_form(&slice.term_counts.surfaces(tc), vocabulary),
                 None => {
                     let surface = reference.overall_display[&term].get_or_init(|| {
                         overall_display(&self.groups, &reference.members, vocabulary, term)
@@ -955,8 +955,8 @@ impl Reference {
         for &(gi, si) in &members {
             let slice = &groups[gi].1.languages[si];
             total_words += slice.terms;
-            for (&term, tc) in &slice.term_counts {
-                let total = totals.entry(term).or_default();
+            for tc in slice.term_counts.iter() {
+                let total = totals.entry(tc.term()).or_default();
                 total.0 += tc.count;
                 total.1 += 1;
             }
@@ -967,7 +967,7 @@ impl Reference {
                 groups[gi].1.languages[si]
                     .term_counts
                     .iter()
-                    .map(|(t, tc)| tc.count + totals[t].0)
+                    .map(|tc| tc.count + totals[&tc.term()].0)
                     .sum::<u64>()
             })
             .collect();
@@ -1023,11 +1023,12 @@ fn overall_display(
     vocabulary: &Vocabulary,
     term: u32,
 ) -> Option<u32> {
-    let mut merged = TermCount::default();
+    let mut merged = Vec::new();
     for &(gi, si) in members {
-        if let Some(tc) = groups[gi].1.languages[si].term_counts.get(&term) {
-            for &(surface, n) in tc.surfaces() {
-                merged.add_surface(surface, n);
+        let counts = &groups[gi].1.languages[si].term_counts;
+        if let Some(tc) = counts.get(term) {
+            for &(surface, n) in counts.surfaces(tc).iter() {
+                counts::add_surface(&mut merged, surface, n);
             }
         }
     }
@@ -1044,14 +1045,14 @@ pub fn group_label(key: &[String]) -> String {
     }
 }
 
-/// The most frequent surface form of a stem; ties go to the alphabetically first.
-pub fn display_form<'v>(tc: &TermCount, vocabulary: &'v Vocabulary) -> &'v str {
-    display_surface(tc, vocabulary).map_or("", |s| vocabulary.get(s))
+/// The most frequent of a stem's surface forms; ties go to the alphabetically first.
+pub fn display_form<'v>(surfaces: &[(u32, u64)], vocabulary: &'v Vocabulary) -> &'v str {
+    display_surface(surfaces, vocabulary).map_or("", |s| vocabulary.get(s))
 }
 
 /// The id of [`display_form`].
-fn display_surface(tc: &TermCount, vocabulary: &Vocabulary) -> Option<u32> {
-    tc.surfaces()
+fn display_surface(surfaces: &[(u32, u64)], vocabulary: &Vocabulary) -> Option<u32> {
+    surfaces
         .iter()
         .max_by(|a, b| {
             a.1.cmp(&b.1)
@@ -1083,13 +1084,18 @@ mod tests {
     #[test]
     fn display_form_is_most_frequent_then_alphabetical() {
         let mut v = Vocabulary::default();
-        let mut tc = TermCount::default();
-        tc.add_surface(v.intern("négociations"), 3);
-        tc.add_surface(v.intern("négociation"), 3);
-        tc.add_surface(v.intern("négocier"), 1);
-        assert_eq!(display_form(&tc, &v), "négociation");
-        tc.add_surface(v.intern("négociations"), 1);
-        assert_eq!(display_form(&tc, &v), "négociations");
+        let mut tc = crate::counts::TermCounts::default();
+        let term = v.intern("négoci");
+        tc.add(term, 3, 1, [(v.intern("négociations"), 3)]);
+        tc.add(term, 3, 1, [(v.intern("négociation"), 3)]);
+        tc.add(term, 1, 1, [(v.intern("négocier"), 1)]);
+        let plural = v.intern("négociations");
+        let shown = |tc: &crate::counts::TermCounts| {
+            display_form(&tc.surfaces(tc.get(term).unwrap()), &v).to_string()
+        };
+        assert_eq!(shown(&tc), "négociation");
+        tc.add(term, 1, 1, [(plural, 1)]);
+        assert_eq!(shown(&tc), "négociations");
     }
 
     fn group(v: &mut Vocabulary, terms: &[(&str, u64)]) -> GroupCounts {
@@ -1107,11 +1113,7 @@ mod tests {
         let slice = g.slice_mut(language);
         for (t, n) in terms {
             let id = v.intern(t);
-            let mut tc = TermCount::default();
-            tc.count = *n;
-            tc.articles = 1;
-            tc.add_surface(id, *n);
-            slice.term_counts.insert(id, tc);
+            slice.term_counts.add(id, *n, 1, [(id, *n)]);
             slice.terms += n;
         }
         g.terms = g.languages.iter().map(|s| s.terms).sum();

@@ -159,13 +159,14 @@ pub fn write(dir: &Path, partial: &Partial, manifest: &ShardManifest) -> Result<
             let mut term_rows: Vec<(&str, _)> = slice
                 .term_counts
                 .iter()
-                .map(|(&id, tc)| (vocabulary.get(id), tc))
+                .map(|tc| (vocabulary.get(tc.term()), tc))
                 .collect();
             term_rows.sort_by(|a, b| a.0.cmp(b.0));
             for (term, tc) in term_rows {
                 terms.row(key, &[language, term], &[tc.count, tc.articles]);
-                let mut forms: Vec<(&str, u64)> = tc
-                    .surfaces()
+                let mut forms: Vec<(&str, u64)> = slice
+                    .term_counts
+                    .surfaces(tc)
                     .iter()
                     .map(|&(s, n)| (vocabulary.get(s), n))
                     .collect();
@@ -732,13 +733,9 @@ impl Reader<'_> {
                     .vocabulary
                     .intern(term_strings.get(row).unwrap_or_default());
                 let g = group(counts, key_at(&keys, row), topics);
-                let tc = g
-                    .slice_mut(languages[row])
+                g.slice_mut(languages[row])
                     .term_counts
-                    .entry(term)
-                    .or_default();
-                tc.count += count[row];
-                tc.articles += articles[row];
+                    .add(term, count[row], articles[row], []);
             }
         }
         for frame in frames(dir, GROUP_SURFACES)? {
@@ -757,9 +754,7 @@ impl Reader<'_> {
                 let g = group(counts, key_at(&keys, row), topics);
                 g.slice_mut(languages[row])
                     .term_counts
-                    .entry(term)
-                    .or_default()
-                    .add_surface(surface, count[row]);
+                    .add_surface(term, surface, count[row]);
             }
         }
         Ok(())
