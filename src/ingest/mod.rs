@@ -15,11 +15,11 @@ mod csv_table;
 pub mod html;
 mod json;
 mod jsonl;
+mod seen_ids;
 mod sources;
 mod text_file;
 mod warc;
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -27,10 +27,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
-use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Field, FieldNames};
+use seen_ids::SeenIds;
 pub use sources::Sources;
 
 /// An article as read, before any analysis. Missing fields are empty strings.
@@ -453,11 +453,7 @@ pub fn read_all(
     progress: &AtomicU64,
     send: &mut dyn FnMut(Vec<Record>),
 ) -> Vec<FileReport> {
-    // (outlet's number, id) → where it was first read: one allocation for the id and one for
-    // the source per article, the outlets numbered once (at 100,000 articles the map held
-    // three strings per article)
-    let mut outlets: FxHashMap<String, u32> = FxHashMap::default();
-    let mut seen_ids: FxHashMap<(u32, Box<str>), Box<str>> = FxHashMap::default();
+    let mut seen_ids = SeenIds::default();
     let total_bytes: u64 = files.iter().map(|f| f.size).sum();
     let started_at = progress.load(Ordering::Relaxed);
     let closes_early = |batch_bytes: usize| {
@@ -482,27 +478,14 @@ pub fn read_all(
             if let Record::Article(a) = &record {
                 // an id of the input's own (not one made from the source) must be unique
                 if a.id_from_input {
-                    let outlet = match outlets.get(&a.outlet) {
-                        Some(&n) => n,
-                        None => {
-                            let n = outlets.len() as u32;
-                            outlets.insert(a.outlet.clone(), n);
-                            n
-                        }
-                    };
-                    match seen_ids.entry((outlet, a.id.as_str().into())) {
-                        Entry::Occupied(first) => {
-                            let reason = duplicate_id_reason(&a.id, &a.outlet, first.get());
-                            record = Record::Rejected(Rejection::article(
-                                &file.display,
-                                a.line(),
-                                reason,
-                                a.title.as_bytes(),
-                            ));
-                        }
-                        Entry::Vacant(slot) => {
-                            slot.insert(a.source.as_str().into());
-                        }
+                    if let Some(first) = seen_ids.first_read(&a.outlet, &a.id, &a.source) {
+                        let reason = duplicate_id_reason(&a.id, &a.outlet, first);
+                        record = Record::Rejected(Rejection::article(
+                            &file.display,
+                            a.line(),
+                            reason,
+                            a.title.as_bytes(),
+                        ));
                     }
                 }
             }
