@@ -73,12 +73,9 @@ fn term_hash(term: u32) -> u64 {
 }
 
 impl TermCounts {
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 
     pub fn get(&self, term: u32) -> Option<&TermCount> {
