@@ -19,8 +19,9 @@
 # A shared VM's speed drifts by a third over minutes, more than most differences measured
 # here: with ROUNDS > 1 each round runs every thread count of a size once more, one after the
 # other, and every ratio (to the peer, to the floor, 1 -> 2 threads) is taken within a round,
-# from runs seconds apart, and reported as the median over rounds (peak RSS, which does not
-# drift, is compared between sizes round by round too).
+# from runs seconds apart, and reported as the median over rounds, with each round's figure
+# and their range (peak RSS, which does not drift, is compared between sizes round by round
+# too).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${BENCH_DIR:-/tmp/newsprism-bench}"
@@ -111,10 +112,19 @@ for tool, n, t, nbytes, r, wall, cpu, rss in rows:
     runs[(tool, n, t)][r] = (float(wall), float(cpu), int(rss) / 1024)
     size_bytes[n] = int(nbytes)
 
+def round_by_round(a, b, f):
+    """f(a's run, b's run) for each round both keys ran, in round order"""
+    both = sorted(set(runs.get(a, {})) & set(runs.get(b, {})), key=int)
+    return [f(runs[a][r], runs[b][r]) for r in both]
+
 def per_round(a, b, f):
     """median over the rounds both keys ran of f(a's run, b's run)"""
-    both = sorted(set(runs.get(a, {})) & set(runs.get(b, {})))
-    return median(f(runs[a][r], runs[b][r]) for r in both) if both else None
+    values = round_by_round(a, b, f)
+    return median(values) if values else None
+
+def spread(values):
+    """each round's figure and their range, for a median near a threshold"""
+    return " ".join(f"{v:.2f}" for v in values) + f" (range {min(values):.2f}-{max(values):.2f})"
 
 print(f"medians of {rounds} round(s); ratios taken within a round")
 print(f"{'tool':<10} {'articles':>9} {'threads':>7} {'wall s':>8} {'cpu s':>8} {'art/s':>9} {'MB/s':>7} {'RSS MB':>7} {'vs peer':>8} {'x floor':>8}")
@@ -124,15 +134,29 @@ for (tool, n, t), by_round in runs.items():
     rss = median(v[2] for v in by_round.values())
     ratio = of_floor = ""
     if tool == "newsprism":
-        ratio = f"{per_round(('peer', n, t), (tool, n, t), lambda p, x: p[0] / x[0]):.1f}x"
-        of_floor = f"{per_round((tool, n, t), ('floor', n, t), lambda x, f: x[0] / f[0]):.1f}"
+        ratio = f"{per_round(('peer', n, t), (tool, n, t), lambda p, x: p[0] / x[0]):.2f}x"
+        of_floor = f"{per_round((tool, n, t), ('floor', n, t), lambda x, f: x[0] / f[0]):.2f}"
     print(f"{tool:<10} {n:>9} {t:>7} {wall:>8.2f} {cpu:>8.2f} {int(n) / wall:>9.0f} {size_bytes[n] / wall / 1e6:>7.1f} {rss:>7.0f} {ratio:>8} {of_floor:>8}")
 sizes = sorted({k[1] for k in runs}, key=int)
+if rounds > 1:
+    print("round by round:")
+    for (tool, n, t) in runs:
+        if tool != "newsprism":
+            continue
+        vs_peer = round_by_round(("peer", n, t), (tool, n, t), lambda p, x: p[0] / x[0])
+        of_floor = round_by_round((tool, n, t), ("floor", n, t), lambda x, f: x[0] / f[0])
+        if vs_peer:
+            print(f"  {n} articles, {t} threads, vs peer: {spread(vs_peer)}")
+        if of_floor:
+            print(f"  {n} articles, {t} threads, x floor: {spread(of_floor)}")
 for n in sizes:
     for tool in ("newsprism", "floor"):
         s = per_round((tool, n, "1"), (tool, n, "2"), lambda a, b: a[0] / b[0])
         if s is not None:
             print(f"{tool} {n} articles: 1 -> 2 threads {s:.2f}x")
+            if rounds > 1:
+                by_round = round_by_round((tool, n, "1"), (tool, n, "2"), lambda a, b: a[0] / b[0])
+                print(f"  round by round: {spread(by_round)}")
 if len(sizes) > 1:
     small, large = sizes[0], sizes[-1]
     for t in sorted({k[2] for k in runs}, key=int):
