@@ -3,8 +3,6 @@
 
 use std::fmt::Write;
 
-use rustc_hash::FxHashMap;
-
 use crate::vocabulary::Vocabulary;
 
 /// Every (outlet, id) once, with the source of the article that first had it. The pairs are
@@ -14,7 +12,8 @@ use crate::vocabulary::Vocabulary;
 /// 100,000-article run's 152 MB peak, which comes at the end of the reading.
 #[derive(Default)]
 pub struct SeenIds {
-    outlets: FxHashMap<String, u32>,
+    /// The outlets, numbered in the order first read.
+    outlets: Vocabulary,
     keys: Vocabulary,
     sources: String,
     /// Where each key's source ends in `sources` (it starts where the one before ends).
@@ -27,14 +26,7 @@ impl SeenIds {
     /// The source that first had `id` for `outlet`, if one did; otherwise `id` is recorded
     /// as first read at `source`.
     pub fn first_read(&mut self, outlet: &str, id: &str, source: &str) -> Option<&str> {
-        let outlet = match self.outlets.get(outlet) {
-            Some(&n) => n,
-            None => {
-                let n = self.outlets.len() as u32;
-                self.outlets.insert(outlet.to_string(), n);
-                n
-            }
-        };
+        let outlet = self.outlets.intern(outlet);
         self.key.clear();
         let _ = write!(self.key, "{outlet}\0{id}");
         let known = self.keys.len();
