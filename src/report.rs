@@ -814,17 +814,17 @@ impl Page {
             self.out.push_str("</svg>\n");
         }
         // the largest clusters, with their outlets
-        let mut clusters: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+        let mut clusters: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
         for d in &t.duplicates {
             let members = clusters.entry(d.cluster).or_default();
             // the cluster's first article (the original) leads its list
-            if d.role == "first" {
-                members.insert(0, d.article);
+            if d.matched().is_none() {
+                members.insert(0, d.article());
             } else {
-                members.push(d.article);
+                members.push(d.article());
             }
         }
-        let mut clusters: Vec<(u64, Vec<usize>)> = clusters.into_iter().collect();
+        let mut clusters: Vec<(u32, Vec<usize>)> = clusters.into_iter().collect();
         clusters.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
         if !clusters.is_empty() {
             self.out.push_str(

@@ -107,16 +107,41 @@ pub struct TopicComparison {
     pub rows: Vec<(String, Vec<f64>)>,
 }
 
-/// One row of `duplicates.csv`: an article of a cluster of near-duplicates.
+/// One row of `duplicates.csv`: an article of a cluster of near-duplicates. There can be one
+/// per article, held while the tables are written: 24 bytes, where `usize` indexes, an
+/// optional pair and the role as a string took 56 (7.3 MB of the 100,000-article
+/// benchmark's peak, against 2.4).
 pub struct DuplicateRow {
     /// 1-based, numbered in the order of the clusters' first articles in `articles.csv`.
-    pub cluster: u64,
+    pub cluster: u32,
     /// Index into [`Tables::articles`].
-    pub article: usize,
-    pub role: &'static str,
+    article: u32,
+    /// The earlier article a copy matched, [`NOT_A_COPY`] for the cluster's first.
+    matched: u32,
+    containment: f64,
+}
+
+const NOT_A_COPY: u32 = u32::MAX;
+
+impl DuplicateRow {
+    /// Index into [`Tables::articles`].
+    pub fn article(&self) -> usize {
+        self.article as usize
+    }
+
     /// The earlier article a copy matched (an index into [`Tables::articles`]) and the
     /// containment; `None` for the cluster's first.
-    pub matched: Option<(usize, f64)>,
+    pub fn matched(&self) -> Option<(usize, f64)> {
+        (self.matched != NOT_A_COPY).then_some((self.matched as usize, self.containment))
+    }
+
+    pub fn role(&self) -> &'static str {
+        if self.matched == NOT_A_COPY {
+            "first"
+        } else {
+            "copy"
+        }
+    }
 }
 
 /// One row of `groups.csv`: a group at a glance, with its dependence on copied text.
@@ -383,7 +408,7 @@ fn duplicate_rows(
         })
         .collect();
     let found = duplicates::detect(&candidates, settings.min_containment, spill)?;
-    let mut cluster_number = vec![0u64; articles.len()];
+    let mut cluster_number = vec![0u32; articles.len()];
     let mut clusters = 0;
     for (i, f) in found.iter().enumerate() {
         if f.as_ref().is_some_and(|f| f.matched.is_none()) {
@@ -391,19 +416,19 @@ fn duplicate_rows(
             cluster_number[i] = clusters;
         }
     }
-    let mut rows: Vec<DuplicateRow> = found
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
-            let f = f.as_ref()?;
-            Some(DuplicateRow {
-                cluster: cluster_number[f.cluster_first],
-                article: i,
-                role: if f.matched.is_some() { "copy" } else { "first" },
-                matched: f.matched,
-            })
+    // counted first: a row per article is as large as these rows get, and collecting an
+    // iterator of unknown length would leave up to as many slots again unused
+    let mut rows: Vec<DuplicateRow> = Vec::with_capacity(found.iter().flatten().count());
+    rows.extend(found.iter().enumerate().filter_map(|(i, f)| {
+        let f = f.as_ref()?;
+        let (matched, containment) = f.matched.map_or((NOT_A_COPY, 0.0), |(m, c)| (index(m), c));
+        Some(DuplicateRow {
+            cluster: cluster_number[f.cluster_first],
+            article: index(i),
+            matched,
+            containment,
         })
-        .collect();
+    }));
     rows.sort_by_key(|r| (r.cluster, r.article));
     let copy_of = found
         .iter()
@@ -413,6 +438,12 @@ fn duplicate_rows(
         })
         .collect();
     Ok((copy_of, rows))
+}
+
+/// `i` as a [`DuplicateRow`] index: a corpus of more than 4 billion articles would not fit
+/// in memory long before.
+fn index(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 2^32 articles")
 }
 
 /// Per article, the first of its cluster and the containment when it is a copy; and
@@ -435,9 +466,9 @@ fn article_groups(
     duplicates
         .iter()
         .filter_map(|d| {
-            let key = articles[d.article].group_key(group_by);
+            let key = articles[d.article()].group_key(group_by);
             // an article left out of the counts (count = "first") may have no group
-            index.get(key.as_slice()).map(|&g| (d.article, g))
+            index.get(key.as_slice()).map(|&g| (d.article(), g))
         })
         .collect()
 }
@@ -454,12 +485,12 @@ fn group_rows(
     let mut copied: Vec<FxHashSet<usize>> = vec![FxHashSet::default(); groups.len()];
     let group_of = |a: usize| group_of.get(&a).copied();
     for d in duplicates {
-        let Some((m, _)) = d.matched else { continue };
+        let Some((m, _)) = d.matched() else { continue };
         let outlet = |i: usize| articles[i].get(RowField::Outlet);
-        if outlet(d.article) == outlet(m) {
+        if outlet(d.article()) == outlet(m) {
             continue;
         }
-        if let Some(g) = group_of(d.article) {
+        if let Some(g) = group_of(d.article()) {
             copies[g] += 1;
         }
         if let Some(g) = group_of(m) {
@@ -507,9 +538,9 @@ fn similarity_rows(
         })
         .collect();
     // per group, the clusters it has an article in
-    let mut clusters: Vec<FxHashSet<u64>> = vec![FxHashSet::default(); groups.len()];
+    let mut clusters: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); groups.len()];
     for d in duplicates {
-        if let Some(&g) = group_of.get(&d.article) {
+        if let Some(&g) = group_of.get(&d.article()) {
             clusters[g].insert(d.cluster);
         }
     }

@@ -10,6 +10,7 @@ mod staging;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::{self, File};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use polars::prelude::*;
 
 use rayon::prelude::*;
 
-use crate::article::{ArticleRow, RowField};
+use crate::article::RowField;
 use crate::compare::{KeynessRow, Tables};
 use crate::error::{Error, Result};
 pub use staging::{check_replaceable, Staging};
@@ -199,10 +200,9 @@ fn write_group_similarity(dir: &Out, t: &Tables) -> Result<()> {
 
 fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
     // the article rows and their copy status, chunked together
-    let rows: Vec<(&ArticleRow, Option<(usize, f64)>)> =
-        t.articles.iter().zip(t.copy_of.iter().copied()).collect();
-    write_in_chunks(dir, "articles.csv", &rows, |chunk| {
-        let a = chunk.iter().map(|(r, _)| *r).collect::<Vec<_>>();
+    write_ranges(dir, "articles.csv", t.articles.len(), |range| {
+        let a = &t.articles[range.clone()];
+        let copy_of = &t.copy_of[range];
         // the titles and URLs may wait on disk: read back for this chunk only
         let texts = t
             .texts
@@ -232,13 +232,13 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
             count("terms", a.iter().map(|r| r.terms)),
             text(
                 "copy_of",
-                chunk
+                copy_of
                     .iter()
-                    .map(|(_, c)| c.map_or("", |(first, _)| t.articles[first].id())),
+                    .map(|c| c.map_or("", |(first, _)| t.articles[first].id())),
             ),
             maybe_float(
                 "containment",
-                chunk.iter().map(|(_, c)| c.map(|(_, x)| round(x, 4))),
+                copy_of.iter().map(|c| c.map(|(_, x)| round(x, 4))),
             ),
         ])
     })
@@ -250,28 +250,28 @@ fn write_duplicates(dir: &Out, t: &Tables) -> Result<()> {
     let article = |i: usize| &t.articles[i];
     write_in_chunks(dir, "duplicates.csv", &t.duplicates, |d| {
         Ok(vec![
-            count("cluster", d.iter().map(|r| r.cluster)),
-            text("article_id", d.iter().map(|r| article(r.article).id())),
-            text("source", d.iter().map(|r| article(r.article).source())),
+            count("cluster", d.iter().map(|r| u64::from(r.cluster))),
+            text("article_id", d.iter().map(|r| article(r.article()).id())),
+            text("source", d.iter().map(|r| article(r.article()).source())),
             text(
                 "outlet",
-                d.iter().map(|r| article(r.article).get(RowField::Outlet)),
+                d.iter().map(|r| article(r.article()).get(RowField::Outlet)),
             ),
-            text("language", d.iter().map(|r| article(r.article).language)),
+            text("language", d.iter().map(|r| article(r.article()).language)),
             text(
                 "published",
                 d.iter()
-                    .map(|r| article(r.article).get(RowField::Published)),
+                    .map(|r| article(r.article()).get(RowField::Published)),
             ),
-            text("role", d.iter().map(|r| r.role)),
+            text("role", d.iter().map(|r| r.role())),
             text(
                 "matched",
                 d.iter()
-                    .map(|r| r.matched.map_or("", |(m, _)| article(m).id())),
+                    .map(|r| r.matched().map_or("", |(m, _)| article(m).id())),
             ),
             maybe_float(
                 "containment",
-                d.iter().map(|r| r.matched.map(|(_, c)| round(c, 4))),
+                d.iter().map(|r| r.matched().map(|(_, c)| round(c, 4))),
             ),
         ])
     })
@@ -531,12 +531,24 @@ fn write_in_chunks<T>(
     rows: &[T],
     columns: impl Fn(&[T]) -> Result<Vec<Column>>,
 ) -> Result<()> {
+    write_ranges(dir, name, rows.len(), |range| columns(&rows[range]))
+}
+
+/// Writes a table of `rows` rows, made [`ROWS_PER_FRAME`] rows at a time by `columns` from
+/// their range: for a table whose rows are read from several aligned vectors, with no vector
+/// of row tuples as long as the corpus.
+fn write_ranges(
+    dir: &Out,
+    name: &str,
+    rows: usize,
+    columns: impl Fn(Range<usize>) -> Result<Vec<Column>>,
+) -> Result<()> {
     let mut table = TableWriter::create(dir, name)?;
-    if rows.is_empty() {
-        table.frame(columns(rows)?)?;
+    if rows == 0 {
+        table.frame(columns(0..0)?)?;
     }
-    for chunk in rows.chunks(ROWS_PER_FRAME) {
-        table.frame(columns(chunk)?)?;
+    for start in (0..rows).step_by(ROWS_PER_FRAME) {
+        table.frame(columns(start..(start + ROWS_PER_FRAME).min(rows))?)?;
     }
     table.finish()?;
     test_pause();
