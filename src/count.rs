@@ -1,9 +1,9 @@
 //! The one parallel stage's driver: records stream in from the reader in batches, one worker
 //! per pool thread pulls them, orders each by language, runs each article through the
 //! per-article step ([`crate::article`]), stores its analysis for the next run
-//! ([`crate::cache`]) and folds it into its own [`Counts`]; the workers' counts are merged at
-//! the end. What leaves this stage
-//! is sized by the vocabulary and the number of groups, plus one small row per article.
+//! ([`crate::cache`]) and folds it into [`Counts`]; all counts are merged at the end. What
+//! leaves this stage is sized by the vocabulary and the number of groups, plus one small row
+//! per article.
 //!
 //! [`count`] is the rayon version; [`count_sequential`] is the plain loop it is tested against.
 //! Both give identical [`Counts`]: every number is an integer sum, so the order articles
@@ -11,29 +11,96 @@
 
 use std::sync::Mutex;
 
+use rustc_hash::FxHashMap;
+
 use crate::article::{ArticleStep, Scratch};
 use crate::cache::{CacheWriter, Segment};
 use crate::counts::Counts;
 use crate::ingest::Record;
 use crate::language::Detection;
 
+/// What an article is analysed and counted with: the memos and vocabulary its words are
+/// looked up and interned in, and the counts their ids are summed into.
+#[derive(Default)]
+struct Shelf {
+    scratch: Scratch,
+    counts: Counts,
+}
+
+impl Shelf {
+    fn into_counts(self) -> Counts {
+        let Shelf {
+            mut counts,
+            scratch,
+        } = self;
+        counts.vocabulary = scratch.into_vocabulary();
+        counts
+    }
+}
+
+/// One [`Shelf`] per language, which the workers take in turn, so that each word type of a
+/// language is lowercased, stemmed, interned and filed in a memo once in the run rather than
+/// once per worker: with two workers, the second one's first sights were about 5 % of a
+/// 20,000-article run's CPU time (callgrind: 3.8 % fewer instructions with shelves). A
+/// worker that finds its language's shelf taken folds its other languages first and makes a
+/// second shelf only when the shelf is still taken at the end of its batch (33-34 shelves
+/// for the benchmark's 33 languages, against 51-65 without that wait).
+#[derive(Default)]
+struct Shelves {
+    free: Mutex<FxHashMap<&'static str, Vec<Shelf>>>,
+}
+
+impl Shelves {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<&'static str, Vec<Shelf>>> {
+        self.free.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A free shelf of `language`, when there is one.
+    fn try_take(&self, language: &'static str) -> Option<Shelf> {
+        self.lock().get_mut(language).and_then(Vec::pop)
+    }
+
+    /// A free shelf of `language`, or a new one.
+    fn take(&self, language: &'static str) -> Shelf {
+        self.try_take(language).unwrap_or_default()
+    }
+
+    fn put(&self, language: &'static str, shelf: Shelf) {
+        self.lock().entry(language).or_default().push(shelf);
+    }
+
+    fn into_counts(self) -> impl Iterator<Item = Counts> {
+        let free = self.free.into_inner().unwrap_or_else(|p| p.into_inner());
+        free.into_values().flatten().map(Shelf::into_counts)
+    }
+}
+
+/// Where a worker stores analyses for the next run.
+struct CacheSink<'w> {
+    /// Opened on first use, so a worker that gets no article leaves no empty segment.
+    segment: Option<Segment<'w>>,
+    out: Option<&'w CacheWriter>,
+}
+
 /// What one worker carries through its fold.
 struct Worker<'w> {
-    counts: Counts,
-    scratch: Scratch,
-    /// Where this worker stores analyses for the next run; opened on first use, so a worker
-    /// that gets no article leaves no empty segment.
-    segment: Option<Segment<'w>>,
-    cache_out: Option<&'w CacheWriter>,
+    /// The shelf of the articles whose language is not known before they are analysed (their
+    /// language comes from the cache), of rejections, and of every article when there are no
+    /// shared shelves; and the one list of rows of all articles this worker folded.
+    own: Shelf,
+    shelves: Option<&'w Shelves>,
+    cache: CacheSink<'w>,
 }
 
 impl<'w> Worker<'w> {
-    fn new(cache_out: Option<&'w CacheWriter>) -> Worker<'w> {
+    fn new(cache_out: Option<&'w CacheWriter>, shelves: Option<&'w Shelves>) -> Worker<'w> {
         Worker {
-            counts: Counts::default(),
-            scratch: Scratch::default(),
-            segment: None,
-            cache_out,
+            own: Shelf::default(),
+            shelves,
+            cache: CacheSink {
+                segment: None,
+                out: cache_out,
+            },
         }
     }
 
@@ -58,52 +125,95 @@ impl<'w> Worker<'w> {
             })
             .collect();
         order.sort_by_key(|(detected, _)| detected.map(|d| d.code));
-        for (detected, at) in order {
-            self.fold(step, &mut batch[at], detected);
+        let mut deferred = Vec::new();
+        for run in order.chunk_by(|a, b| a.0.map(|d| d.code) == b.0.map(|d| d.code)) {
+            let language = run[0].0.map(|d| d.code);
+            let (Some(shelves), Some(language)) = (self.shelves, language) else {
+                for &(detected, at) in run {
+                    fold(
+                        step,
+                        &mut self.own,
+                        &mut self.cache,
+                        &mut batch[at],
+                        detected,
+                    );
+                }
+                continue;
+            };
+            match shelves.try_take(language) {
+                Some(shelf) => self.fold_run(step, shelves, shelf, run, &mut batch),
+                None => deferred.push(run),
+            }
+        }
+        if let Some(shelves) = self.shelves {
+            for run in deferred {
+                let language = run[0].0.map_or("", |d| d.code);
+                let shelf = shelves.take(language);
+                self.fold_run(step, shelves, shelf, run, &mut batch);
+            }
         }
         batch
     }
 
-    fn fold(&mut self, step: &ArticleStep, record: &mut Record, detected: Option<Detection>) {
-        resolve_in_place(record);
-        let raw = match record {
-            Record::Article(raw) => raw,
-            Record::Rejected(_) => {
-                if let Record::Rejected(r) = std::mem::replace(record, spent_record()) {
-                    self.counts.rejected.push(r);
-                }
-                return;
-            }
-            Record::Page(_) | Record::Skipped(_) => return,
-        };
-        let article = step.process_detected(raw, detected, &mut self.scratch);
-        if let (Some(out), Some(key)) = (self.cache_out, &article.cache_key) {
-            if self.segment.is_none() {
-                self.segment = out.segment();
-            }
-            if let Some(segment) = self.segment.as_mut() {
-                let record = self.scratch.tally().to_record(self.scratch.vocabulary());
-                segment.append(key, &record);
-            }
+    /// Folds the articles of one language with its `shelf`, then puts the shelf back; their
+    /// rows join this worker's own.
+    fn fold_run(
+        &mut self,
+        step: &ArticleStep,
+        shelves: &Shelves,
+        mut shelf: Shelf,
+        run: &[(Option<Detection>, usize)],
+        batch: &mut [Record],
+    ) {
+        for &(detected, at) in run {
+            fold(step, &mut shelf, &mut self.cache, &mut batch[at], detected);
         }
-        let topics = step.lexicon.topics().len();
-        let contexts = step.contexts.map_or(0, |(_, per_topic)| per_topic);
-        self.counts
-            .add(article, self.scratch.tally(), topics, contexts);
+        self.own.counts.take_rows(&mut shelf.counts);
+        let language = run[0].0.map_or("", |d| d.code);
+        shelves.put(language, shelf);
     }
 
     /// The worker's counts, with the vocabulary their ids refer to.
     fn finish(self) -> Counts {
-        let Worker {
-            mut counts,
-            scratch,
-            segment,
-            ..
-        } = self;
-        drop(segment); // flushes the worker's cache segment
-        counts.vocabulary = scratch.into_vocabulary();
-        counts
+        drop(self.cache); // flushes the worker's cache segment
+        self.own.into_counts()
     }
+}
+
+/// Runs `record` through the per-article step with the memos and vocabulary of `shelf`, and
+/// adds it to the shelf's counts.
+fn fold(
+    step: &ArticleStep,
+    shelf: &mut Shelf,
+    cache: &mut CacheSink,
+    record: &mut Record,
+    detected: Option<Detection>,
+) {
+    resolve_in_place(record);
+    let raw = match record {
+        Record::Article(raw) => raw,
+        Record::Rejected(_) => {
+            if let Record::Rejected(r) = std::mem::replace(record, spent_record()) {
+                shelf.counts.rejected.push(r);
+            }
+            return;
+        }
+        Record::Page(_) | Record::Skipped(_) => return,
+    };
+    let Shelf { scratch, counts } = shelf;
+    let article = step.process_detected(raw, detected, scratch);
+    if let (Some(out), Some(key)) = (cache.out, &article.cache_key) {
+        if cache.segment.is_none() {
+            cache.segment = out.segment();
+        }
+        if let Some(segment) = cache.segment.as_mut() {
+            let record = scratch.tally().to_record(scratch.vocabulary());
+            segment.append(key, &record);
+        }
+    }
+    let topics = step.lexicon.topics().len();
+    let contexts = step.contexts.map_or(0, |(_, per_topic)| per_topic);
+    counts.add(article, scratch.tally(), topics, contexts);
 }
 
 /// What a record that has been taken out of its batch leaves behind (allocates nothing).
@@ -120,9 +230,10 @@ fn resolve_in_place(record: &mut Record) {
 }
 
 /// Counts every record of `batches` on the current rayon pool: one worker per pool thread,
-/// each pulling batches and folding them into its own [`Counts`], merged at the end. One
-/// accumulator per thread (not per split of the work) keeps memory at threads × vocabulary
-/// whatever the corpus size. `progress` is called with the size of each finished batch, and
+/// each pulling batches and folding them, with more than one thread on the shared
+/// [`Shelves`]; everything is merged at the end. Memory stays at the vocabulary (twice at
+/// most, for a language whose shelf was taken) whatever the corpus size, plus one row per
+/// article. `progress` is called with the size of each finished batch, and
 /// `spent` with the batch itself, its articles' text still in it: the pipeline hands it back
 /// to the reader thread that allocated it. glibc's allocator lets a thread keep what it frees
 /// for its own next allocations, so a worker freeing the reader's strings came to allocate
@@ -140,11 +251,13 @@ where
 {
     let batches = Mutex::new(batches);
     let finished: Mutex<Vec<Counts>> = Mutex::new(Vec::new());
+    let threads = rayon::current_num_threads();
+    let shelves = (threads > 1).then(Shelves::default);
     rayon::scope(|scope| {
-        for _ in 0..rayon::current_num_threads() {
+        for _ in 0..threads {
             scope.spawn(|_| {
                 crate::error::panic_if_testing("worker");
-                let mut worker = Worker::new(cache_out);
+                let mut worker = Worker::new(cache_out, shelves.as_ref());
                 loop {
                     // the lock is held only to take the next batch
                     let next = batches.lock().unwrap_or_else(|p| p.into_inner()).next();
@@ -161,7 +274,13 @@ where
             });
         }
     });
-    let parts = finished.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut parts = finished.into_inner().unwrap_or_else(|p| p.into_inner());
+    parts.extend(shelves.into_iter().flat_map(Shelves::into_counts));
+    // every row is in the workers' counts: the first of them takes all, in one allocation
+    let rows: usize = parts.iter().map(|c| c.articles.len()).sum();
+    if let Some(first) = parts.iter_mut().max_by_key(|c| c.articles.len()) {
+        first.articles.reserve_exact(rows - first.articles.len());
+    }
     parts.into_iter().fold(Counts::default(), Counts::merge)
 }
 
@@ -171,9 +290,9 @@ pub fn count_sequential(
     cache_out: Option<&CacheWriter>,
     records: impl Iterator<Item = Record>,
 ) -> Counts {
-    let mut worker = Worker::new(cache_out);
+    let mut worker = Worker::new(cache_out, None);
     for mut record in records {
-        worker.fold(step, &mut record, None);
+        fold(step, &mut worker.own, &mut worker.cache, &mut record, None);
     }
     worker.finish()
 }
@@ -361,6 +480,22 @@ mod tests {
                 assert_eq!(language_of(&par, &id), language_of(&seq, &id), "{id}");
             }
         });
+    }
+
+    #[test]
+    fn a_taken_shelf_is_handed_out_once_and_every_shelf_is_merged() {
+        let shelves = Shelves::default();
+        let first = shelves.take("en");
+        // taken: a worker that asks again is told to wait, or makes a second
+        assert!(shelves.try_take("en").is_none());
+        let second = shelves.take("en");
+        shelves.put("en", first);
+        shelves.put("en", second);
+        shelves.put("fr", Shelf::default());
+        assert!(shelves.try_take("de").is_none());
+        let again = shelves.try_take("en").expect("a free shelf of en");
+        shelves.put("en", again);
+        assert_eq!(shelves.into_counts().count(), 3);
     }
 
     /// (group, language, term) → (count, articles, surface → count)

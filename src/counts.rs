@@ -473,6 +473,14 @@ impl Counts {
         push_row(&mut self.articles, article.row);
     }
 
+    /// Moves the article rows of `other` to the end of these counts' rows: the rows do not
+    /// refer to the vocabulary, so they may leave the counts their article was summed into.
+    pub fn take_rows(&mut self, other: &mut Counts) {
+        for row in other.articles.drain(..) {
+            push_row(&mut self.articles, row);
+        }
+    }
+
     pub fn merge(self, other: Counts) -> Counts {
         // Merge the smaller into the larger: the maps of a long fold are the expensive part.
         let (mut big, small) = if self.articles.len() >= other.articles.len() {
