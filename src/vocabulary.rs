@@ -59,6 +59,11 @@ impl Vocabulary {
         if let Some(id) = self.find_hashed(s, hash) {
             return id;
         }
+        self.add(s, hash)
+    }
+
+    /// Adds `s`, known to be missing, with its hash.
+    fn add(&mut self, s: &str, hash: u32) -> u32 {
         let id = self.len() as u32;
         self.bytes.push_str(s);
         self.starts.push(self.bytes.len());
@@ -73,15 +78,30 @@ impl Vocabulary {
     /// are added, in `other`'s order. The lookups, most of them hits when two workers read the
     /// same kind of text, run on the current rayon pool; only the additions are one after the
     /// other.
+    ///
+    /// With one vocabulary per language (see `count`), most strings are missing: they are
+    /// added with the hash the lookup computed, into space reserved once, not looked up again.
     pub fn remap(&mut self, other: &Vocabulary) -> Vec<u32> {
-        let found: Vec<Option<u32>> = (0..other.len() as u32)
+        let found: Vec<(Option<u32>, u32)> = (0..other.len() as u32)
             .into_par_iter()
-            .map(|id| self.find(other.get(id)))
+            .map(|id| {
+                let s = other.get(id);
+                let hash = half_hash(s);
+                (self.find_hashed(s, hash), hash)
+            })
             .collect();
+        let (missing, bytes) = found
+            .iter()
+            .zip(other.strings())
+            .filter(|((id, _), _)| id.is_none())
+            .fold((0, 0), |(n, b), (_, s)| (n + 1, b + s.len()));
+        self.bytes.reserve(bytes);
+        self.starts.reserve(missing);
+        self.ids.reserve(missing, |slot| table_hash(slot.hash));
         found
             .into_iter()
             .zip(other.strings())
-            .map(|(id, s)| id.unwrap_or_else(|| self.intern(s)))
+            .map(|((id, hash), s)| id.unwrap_or_else(|| self.add(s, hash)))
             .collect()
     }
 
