@@ -421,10 +421,12 @@ fn duplicate_rows(
     let mut rows: Vec<DuplicateRow> = Vec::with_capacity(found.iter().flatten().count());
     rows.extend(found.iter().enumerate().filter_map(|(i, f)| {
         let f = f.as_ref()?;
-        let (matched, containment) = f.matched.map_or((NOT_A_COPY, 0.0), |(m, c)| (index(m), c));
+        let (matched, containment) = f
+            .matched
+            .map_or((NOT_A_COPY, 0.0), |(m, c)| (index_u32(m), c));
         Some(DuplicateRow {
             cluster: cluster_number[f.cluster_first],
-            article: index(i),
+            article: index_u32(i),
             matched,
             containment,
         })
@@ -440,9 +442,9 @@ fn duplicate_rows(
     Ok((copy_of, rows))
 }
 
-/// `i` as a [`DuplicateRow`] index: a corpus of more than 4 billion articles would not fit
+/// `i` as a row or group index of 32 bits: a corpus of more than 4 billion articles would not fit
 /// in memory long before.
-fn index(i: usize) -> u32 {
+fn index_u32(i: usize) -> u32 {
     u32::try_from(i).expect("fewer than 2^32 articles")
 }
 
@@ -451,26 +453,47 @@ fn index(i: usize) -> u32 {
 type CopyRows = (Vec<Option<(usize, f64)>>, Vec<DuplicateRow>);
 
 /// The group (an index into `groups`) of each article in a near-duplicate cluster: what
-/// groups.csv and group_similarity.csv count copies and clusters by.
+/// groups.csv and group_similarity.csv count copies and clusters by. Found on the run's
+/// threads: a group key per article of a cluster (nearly every article of the benchmark
+/// corpus) took 38 ms on one core at 100,000 articles, the other idle.
 fn article_groups(
     groups: &[(Vec<String>, GroupCounts)],
     articles: &[ArticleRow],
     duplicates: &[DuplicateRow],
     group_by: &[GroupColumn],
-) -> FxHashMap<usize, usize> {
+) -> GroupOf {
     let index: FxHashMap<&[String], usize> = groups
         .iter()
         .enumerate()
         .map(|(i, (k, _))| (k.as_slice(), i))
         .collect();
-    duplicates
-        .iter()
-        .filter_map(|d| {
+    let found: Vec<Option<u32>> = duplicates
+        .par_iter()
+        .map(|d| {
             let key = articles[d.article()].group_key(group_by);
             // an article left out of the counts (count = "first") may have no group
-            index.get(key.as_slice()).map(|&g| (d.article(), g))
+            index.get(key.as_slice()).map(|&g| index_u32(g))
         })
-        .collect()
+        .collect();
+    let mut of = vec![NO_GROUP; articles.len()];
+    for (d, g) in duplicates.iter().zip(found) {
+        if let Some(g) = g {
+            of[d.article()] = g;
+        }
+    }
+    GroupOf(of)
+}
+
+/// Per article, its group when it is in a near-duplicate cluster and has one.
+struct GroupOf(Vec<u32>);
+
+const NO_GROUP: u32 = u32::MAX;
+
+impl GroupOf {
+    fn get(&self, article: usize) -> Option<usize> {
+        let g = self.0[article];
+        (g != NO_GROUP).then_some(g as usize)
+    }
 }
 
 /// `groups.csv`, sorted by group. "Another outlet": a copy whose matched article has the same
@@ -479,11 +502,11 @@ fn group_rows(
     groups: &[(Vec<String>, GroupCounts)],
     articles: &[ArticleRow],
     duplicates: &[DuplicateRow],
-    group_of: &FxHashMap<usize, usize>,
+    group_of: &GroupOf,
 ) -> Vec<GroupRow> {
     let mut copies = vec![0u64; groups.len()];
     let mut copied: Vec<FxHashSet<usize>> = vec![FxHashSet::default(); groups.len()];
-    let group_of = |a: usize| group_of.get(&a).copied();
+    let group_of = |a: usize| group_of.get(a);
     for d in duplicates {
         let Some((m, _)) = d.matched() else { continue };
         let outlet = |i: usize| articles[i].get(RowField::Outlet);
@@ -527,7 +550,7 @@ fn similarity_rows(
     groups: &[(Vec<String>, GroupCounts)],
     topics: usize,
     duplicates: &[DuplicateRow],
-    group_of: &FxHashMap<usize, usize>,
+    group_of: &GroupOf,
 ) -> Vec<SimilarityRow> {
     let profiles: Vec<Vec<f64>> = groups
         .iter()
@@ -540,7 +563,7 @@ fn similarity_rows(
     // per group, the clusters it has an article in
     let mut clusters: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); groups.len()];
     for d in duplicates {
-        if let Some(&g) = group_of.get(&d.article()) {
+        if let Some(g) = group_of.get(d.article()) {
             clusters[g].insert(d.cluster);
         }
     }
