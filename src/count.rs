@@ -276,12 +276,7 @@ where
     });
     let mut parts = finished.into_inner().unwrap_or_else(|p| p.into_inner());
     parts.extend(shelves.into_iter().flat_map(Shelves::into_counts));
-    // every row is in the workers' counts: the first of them takes all, in one allocation
-    let rows: usize = parts.iter().map(|c| c.articles.len()).sum();
-    if let Some(first) = parts.iter_mut().max_by_key(|c| c.articles.len()) {
-        first.articles.reserve_exact(rows - first.articles.len());
-    }
-    parts.into_iter().fold(Counts::default(), Counts::merge)
+    Counts::merge_all(parts)
 }
 
 /// The plain, single-threaded reference for [`count`].
@@ -545,6 +540,43 @@ mod tests {
                 let daily = &merged.groups[&vec!["daily".to_string()]];
                 assert_eq!(daily.articles, 13);
             }
+        });
+    }
+
+    #[test]
+    fn counts_merged_all_at_once_equal_the_counts_of_all_articles() {
+        with_step(Vec::new(), |step| {
+            let texts = [
+                (
+                    "wire",
+                    "Sanctions were discussed in New York by the ministers.",
+                ),
+                (
+                    "daily",
+                    "Les ministres ont discuté des sanctions à New York.",
+                ),
+                ("wire", "Die Minister sprachen in New York über Sanktionen."),
+                ("daily", "Diplomats discussed new sanctions in Geneva."),
+            ];
+            let make = |range: std::ops::Range<usize>| {
+                range.map(|i| {
+                    let (outlet, text) = texts[i % texts.len()];
+                    article(i, outlet, text)
+                })
+            };
+            let all = count_sequential(step, None, make(0..60));
+            // parts of every size, the largest (which takes the others' rows) in the middle
+            let parts = vec![
+                count_sequential(step, None, make(0..7)),
+                count_sequential(step, None, make(7..40)),
+                Counts::default(),
+                count_sequential(step, None, make(40..60)),
+            ];
+            let merged = Counts::merge_all(parts);
+            assert_eq!(canonical(&merged), canonical(&all));
+            assert_eq!(merged.articles.len(), 60);
+            assert_eq!(merged.vocabulary.len(), all.vocabulary.len());
+            assert_eq!(merged.groups[&vec!["daily".to_string()]].articles, 30);
         });
     }
 
