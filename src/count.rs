@@ -533,7 +533,8 @@ mod tests {
                     count_sequential(step, None, first()),
                     count_sequential(step, None, second()),
                 );
-                let merged = pool.install(|| if swapped { b.merge(a) } else { a.merge(b) });
+                let parts = if swapped { vec![b, a] } else { vec![a, b] };
+                let merged = pool.install(|| Counts::merge_all(parts));
                 assert_eq!(canonical(&merged), canonical(&all), "swapped: {swapped}");
                 assert_eq!(merged.groups.len(), 2);
                 assert_eq!(merged.vocabulary.len(), all.vocabulary.len());

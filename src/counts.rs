@@ -1,6 +1,6 @@
 //! The sums a run is made of: per group, articles, words, terms, topic hits, languages and
 //! each term with its surface forms; plus one row per article and the rejections. Every
-//! number is an integer sum over articles, so [`Counts::merge`] of two workers' counts (or,
+//! number is an integer sum over articles, so [`Counts::merge_all`] of workers' counts (or,
 //! as `docs/scaling.md` describes, of two machines') equals the counts of all their articles
 //! together, in any order.
 
@@ -528,54 +528,6 @@ impl Counts {
                     mine.merge(group, &remaps[part], keep);
                 }
             });
-        big
-    }
-
-    pub fn merge(self, other: Counts) -> Counts {
-        // Merge the smaller into the larger: the maps of a long fold are the expensive part.
-        let (mut big, small) = if self.articles.len() >= other.articles.len() {
-            (self, other)
-        } else {
-            (other, self)
-        };
-        // exactly as many rows as there are: a doubled Vec would hold up to as many again
-        big.articles.reserve_exact(small.articles.len());
-        big.articles.extend(small.articles);
-        big.rejected.extend(small.rejected);
-        big.excluded.extend(small.excluded);
-        big.from_cache += small.from_cache;
-        big.language_from_cache += small.language_from_cache;
-        big.left_out += small.left_out;
-        big.contexts_per_topic = big.contexts_per_topic.max(small.contexts_per_topic);
-        let keep = big.contexts_per_topic;
-        let remap = big.vocabulary.remap(&small.vocabulary);
-        // The merge of two workers' counts runs while every other thread waits for it (at
-        // 20,000 articles and 2 threads, 50 ms on one core between the two parallel stages):
-        // the groups are independent, so they merge on the run's threads, each group exactly
-        // as it did one after the other.
-        let mut small_groups = small.groups;
-        let mut pairs: Vec<(&mut GroupCounts, GroupCounts)> = Vec::new();
-        for (key, group) in big.groups.iter_mut() {
-            if let Some(theirs) = small_groups.remove(key) {
-                pairs.push((group, theirs));
-            }
-        }
-        pairs
-            .into_par_iter()
-            .with_max_len(1)
-            .for_each(|(mine, theirs)| mine.merge(theirs, &remap, keep));
-        let only_small: Vec<(Vec<String>, GroupCounts)> = small_groups
-            .into_iter()
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|(key, theirs)| {
-                let mut mine = GroupCounts::new(theirs.topic_hits.len());
-                mine.merge(theirs, &remap, keep);
-                (key, mine)
-            })
-            .collect();
-        big.groups.extend(only_small);
         big
     }
 }
