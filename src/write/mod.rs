@@ -10,6 +10,7 @@ mod staging;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::{self, File};
+use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -522,33 +523,51 @@ fn test_pause() {
 
 /// Rows per polars frame for the tables with one row per article (or more): the frame
 /// copies every cell, so a whole table at once would cost memory in proportion to the corpus.
-const ROWS_PER_FRAME: usize = 20_000;
+/// A frame per thread is made at a time (see [`write_ranges`]).
+const ROWS_PER_FRAME: usize = 5_000;
 
 /// Writes `rows` as one table, [`ROWS_PER_FRAME`] rows at a time.
-fn write_in_chunks<T>(
+fn write_in_chunks<T: Sync>(
     dir: &Out,
     name: &str,
     rows: &[T],
-    columns: impl Fn(&[T]) -> Result<Vec<Column>>,
+    columns: impl Fn(&[T]) -> Result<Vec<Column>> + Sync,
 ) -> Result<()> {
     write_ranges(dir, name, rows.len(), |range| columns(&rows[range]))
 }
 
 /// Writes a table of `rows` rows, made [`ROWS_PER_FRAME`] rows at a time by `columns` from
 /// their range: for a table whose rows are read from several aligned vectors, with no vector
-/// of row tuples as long as the corpus.
+/// of row tuples as long as the corpus. The frames are made and encoded as CSV a few at a
+/// time on the run's threads, then written in order: articles.csv, the longest table, was
+/// written on one thread for the last fifth of a 100,000-article run's tables, the other
+/// thread idle (perf, 2 threads).
 fn write_ranges(
     dir: &Out,
     name: &str,
     rows: usize,
-    columns: impl Fn(Range<usize>) -> Result<Vec<Column>>,
+    columns: impl Fn(Range<usize>) -> Result<Vec<Column>> + Sync,
 ) -> Result<()> {
     let mut table = TableWriter::create(dir, name)?;
-    if rows == 0 {
-        table.frame(columns(0..0)?)?;
+    let mut ranges: Vec<Range<usize>> = (0..rows)
+        .step_by(ROWS_PER_FRAME)
+        .map(|start| start..(start + ROWS_PER_FRAME).min(rows))
+        .collect();
+    if ranges.is_empty() {
+        // the header alone
+        ranges.push(0..0);
     }
-    for start in (0..rows).step_by(ROWS_PER_FRAME) {
-        table.frame(columns(start..(start + ROWS_PER_FRAME).min(rows))?)?;
+    let path = table.csv_path.clone();
+    let keep_frame = table.parquet_path.is_some();
+    for window in ranges.chunks(rayon::current_num_threads().max(1)) {
+        let encoded: Vec<Result<Encoded>> = window
+            .par_iter()
+            .with_max_len(1)
+            .map(|range| encode(&path, columns(range.clone())?, range.start == 0, keep_frame))
+            .collect();
+        for frame in encoded {
+            table.write_encoded(frame?)?;
+        }
     }
     table.finish()?;
     test_pause();
@@ -561,6 +580,35 @@ fn write(dir: &Out, name: &str, columns: Vec<Column>) -> Result<()> {
     table.finish()?;
     test_pause();
     Ok(())
+}
+
+/// A frame's CSV text, made apart from the file it goes to, and the frame itself when it is
+/// written as Parquet too (it is freed as soon as it is encoded otherwise: frames wait
+/// for their turn as text, smaller than their cells).
+struct Encoded {
+    df: Option<DataFrame>,
+    csv: Vec<u8>,
+}
+
+/// `columns` as CSV text (with the header row when `header`), and as a frame when
+/// `keep_frame`; errors name the table's file.
+fn encode(
+    csv_path: &Path,
+    columns: Vec<Column>,
+    header: bool,
+    keep_frame: bool,
+) -> Result<Encoded> {
+    let height = columns.first().map_or(0, |c| c.len());
+    let mut df = DataFrame::new(height, columns).map_err(|e| Error::io(csv_path, e))?;
+    let mut csv = Vec::new();
+    CsvWriter::new(&mut csv)
+        .include_header(header)
+        .finish(&mut df)
+        .map_err(|e| Error::io(csv_path, e))?;
+    Ok(Encoded {
+        df: keep_frame.then_some(df),
+        csv,
+    })
 }
 
 /// Where the tables go, and whether as Parquet too.
@@ -597,14 +645,23 @@ impl TableWriter {
     }
 
     fn frame(&mut self, columns: Vec<Column>) -> Result<()> {
-        let height = columns.first().map_or(0, |c| c.len());
-        let mut df = DataFrame::new(height, columns).map_err(|e| Error::io(&self.csv_path, e))?;
-        CsvWriter::new(&mut self.csv)
-            .include_header(self.header)
-            .finish(&mut df)
+        let frame = encode(
+            &self.csv_path,
+            columns,
+            self.header,
+            self.parquet_path.is_some(),
+        )?;
+        self.write_encoded(frame)
+    }
+
+    /// Appends a frame made by [`encode`] (with the header when it is the first).
+    fn write_encoded(&mut self, frame: Encoded) -> Result<()> {
+        let Encoded { df, csv } = frame;
+        self.csv
+            .write_all(&csv)
             .map_err(|e| Error::io(&self.csv_path, e))?;
         self.header = false;
-        if let Some(path) = &self.parquet_path {
+        if let (Some(path), Some(df)) = (&self.parquet_path, df) {
             if self.parquet.is_none() {
                 let file = File::create(path).map_err(|e| Error::io(path, e))?;
                 let writer = ParquetWriter::new(file)
