@@ -558,6 +558,11 @@ mod tests {
                 ),
                 ("wire", "Die Minister sprachen in New York über Sanktionen."),
                 ("daily", "Diplomats discussed new sanctions in Geneva."),
+                // two forms of one term: a list of surfaces, translated when it is merged
+                (
+                    "wire",
+                    "The minister and the ministers discussed a sanction.",
+                ),
             ];
             let make = |range: std::ops::Range<usize>| {
                 range.map(|i| {
@@ -577,7 +582,18 @@ mod tests {
             assert_eq!(canonical(&merged), canonical(&all));
             assert_eq!(merged.articles.len(), 60);
             assert_eq!(merged.vocabulary.len(), all.vocabulary.len());
-            assert_eq!(merged.groups[&vec!["daily".to_string()]].articles, 30);
+            assert_eq!(merged.groups[&vec!["daily".to_string()]].articles, 24);
+            let wire = merged.groups[&vec!["wire".to_string()]]
+                .slice("en")
+                .unwrap();
+            let minist = merged.vocabulary.find("minist").unwrap();
+            let forms: Vec<(&str, u64)> = wire
+                .term_counts
+                .surfaces(wire.term_counts.get(minist).unwrap())
+                .iter()
+                .map(|&(s, n)| (merged.vocabulary.get(s), n))
+                .collect();
+            assert_eq!(forms, [("ministers", 24), ("minister", 12)]);
         });
     }
 

@@ -99,6 +99,29 @@ impl TermCounts {
         }
     }
 
+    /// These counts with every term and surface id translated by `remap`, each entry placed
+    /// without a lookup (the ids stay distinct) and the lists kept, in their order.
+    fn remapped(self, remap: &[u32]) -> TermCounts {
+        let TermCounts { entries, mut lists } = self;
+        for list in &mut lists {
+            for (surface, _) in list.iter_mut() {
+                *surface = remap[*surface as usize];
+            }
+        }
+        let mut remapped = HashTable::with_capacity(entries.len());
+        for mut entry in entries {
+            entry.term = remap[entry.term as usize];
+            if entry.surface != NO_SURFACE && entry.surface & LISTED == 0 {
+                entry.surface = remap[entry.surface as usize];
+            }
+            remapped.insert_unique(term_hash(entry.term), entry, |e| term_hash(e.term));
+        }
+        TermCounts {
+            entries: remapped,
+            lists,
+        }
+    }
+
     fn entry(entries: &mut HashTable<TermCount>, term: u32) -> &mut TermCount {
         entries
             .entry(term_hash(term), |e| e.term == term, |e| term_hash(e.term))
@@ -273,6 +296,12 @@ impl LanguageSlice {
         self.articles += other.articles;
         self.words += other.words;
         self.terms += other.terms;
+        if self.term_counts.entries.is_empty() {
+            // the first of a group's slices in this language (with one state per language,
+            // nearly every slice): its counts are taken whole, their ids translated
+            self.term_counts = other.term_counts.remapped(remap);
+            return;
+        }
         for theirs in other.term_counts.iter() {
             let surfaces = other.term_counts.surfaces(theirs);
             self.term_counts.add(
