@@ -141,26 +141,24 @@ impl<'w> Worker<'w> {
                 continue;
             };
             match shelves.try_take(language) {
-                Some(shelf) => self.fold_run(step, shelves, shelf, run, &mut batch),
-                None => deferred.push(run),
+                Some(shelf) => self.fold_run(step, shelves, language, shelf, run, &mut batch),
+                None => deferred.push((shelves, language, run)),
             }
         }
-        if let Some(shelves) = self.shelves {
-            for run in deferred {
-                let language = run[0].0.map_or("", |d| d.code);
-                let shelf = shelves.take(language);
-                self.fold_run(step, shelves, shelf, run, &mut batch);
-            }
+        for (shelves, language, run) in deferred {
+            let shelf = shelves.take(language);
+            self.fold_run(step, shelves, language, shelf, run, &mut batch);
         }
         batch
     }
 
-    /// Folds the articles of one language with its `shelf`, then puts the shelf back; their
-    /// rows join this worker's own.
+    /// Folds the articles of one `language` with its `shelf`, then puts the shelf back in
+    /// `shelves`; their rows join this worker's own.
     fn fold_run(
         &mut self,
         step: &ArticleStep,
         shelves: &Shelves,
+        language: &'static str,
         mut shelf: Shelf,
         run: &[(Option<Detection>, usize)],
         batch: &mut [Record],
@@ -169,7 +167,6 @@ impl<'w> Worker<'w> {
             fold(step, &mut shelf, &mut self.cache, &mut batch[at], detected);
         }
         self.own.counts.take_rows(&mut shelf.counts);
-        let language = run[0].0.map_or("", |d| d.code);
         shelves.put(language, shelf);
     }
 

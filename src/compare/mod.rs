@@ -442,8 +442,8 @@ fn duplicate_rows(
     Ok((copy_of, rows))
 }
 
-/// `i` as a row or group index of 32 bits: a corpus of more than 4 billion articles would not fit
-/// in memory long before.
+/// `i` as a row or group index of 32 bits: a corpus of more than 4 billion articles would
+/// not fit in memory long before.
 fn index_u32(i: usize) -> u32 {
     u32::try_from(i).expect("fewer than 2^32 articles")
 }
