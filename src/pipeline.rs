@@ -695,20 +695,25 @@ fn find_copies(
         });
         seen.extend(sketched);
     });
-    let candidates: Vec<duplicates::Candidate> = seen
-        .iter()
-        .map(|s| duplicates::Candidate {
+    spill.finish()?;
+    let candidate = |i: usize| {
+        let s = &seen[i];
+        duplicates::Candidate {
             language: s.language,
             published: &s.published,
             id: &s.id,
             source: &s.source,
             sketch: &s.sketch,
-        })
-        .collect();
-    spill.finish()?;
-    let found =
-        pool.install(|| duplicates::detect(&candidates, settings.min_containment, Some(&spill)))?;
-    drop(candidates);
+        }
+    };
+    let found = pool.install(|| {
+        duplicates::detect(
+            seen.len(),
+            candidate,
+            settings.min_containment,
+            Some(&spill),
+        )
+    })?;
     spill.remove()?;
     Ok(found
         .iter()

@@ -392,9 +392,9 @@ fn duplicate_rows(
     if !settings.enabled {
         return Ok((vec![None; articles.len()], Vec::new()));
     }
-    let candidates: Vec<duplicates::Candidate> = articles
-        .iter()
-        .map(|a| duplicates::Candidate {
+    let candidate = |i: usize| {
+        let a = &articles[i];
+        duplicates::Candidate {
             language: a.language,
             // publication order by the date read, whatever form each feed wrote it in (as
             // `dates::order_key` does for the first pass of `count = "first"`)
@@ -405,9 +405,9 @@ fn duplicate_rows(
             id: a.id(),
             source: a.source(),
             sketch: &a.sketch,
-        })
-        .collect();
-    let found = duplicates::detect(&candidates, settings.min_containment, spill)?;
+        }
+    };
+    let found = duplicates::detect(articles.len(), candidate, settings.min_containment, spill)?;
     let mut cluster_number = vec![0u32; articles.len()];
     let mut clusters = 0;
     for (i, f) in found.iter().enumerate() {
