@@ -9,12 +9,13 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analyze::{Analyzers, TokenMemo};
+use crate::article_rows::ArticleRow;
 use crate::cache::{self, CacheReader, Lookup, Record, RecordTerm};
 use crate::config::GroupColumn;
 use crate::duplicates::{self, SketchSlot, SketchSpill};
 use crate::ingest::{RawArticle, Sources};
 use crate::language::{Detection, LanguageDetector};
-use crate::row_text::{RowText, RowTextSpill, SpilledText};
+use crate::row_text::RowTextSpill;
 use crate::select::Selection;
 use crate::topics::{Globs, HitSpan, Lexicon, Patterns, TokenGlobs};
 use crate::vocabulary::Vocabulary;
@@ -174,7 +175,7 @@ impl ArticleStep<'_> {
         scratch.cache_buffer = buffer;
         let tally = &scratch.tally;
         let mut row = ArticleRow::new(raw, tally, self.text_spill);
-        let group = row.group_key(self.group_by);
+        let group = row.view().group_key(self.group_by);
         if self.sketch_duplicates {
             if provenance == Provenance::Cached {
                 // not analysed: the words are read again
@@ -189,7 +190,7 @@ impl ArticleStep<'_> {
         }
         let counted = self.left_out.is_none_or(|l| !l.contains(&raw.source));
         let excluded = self.selection.and_then(|selection| {
-            let mentions = |topic: usize| row.topic_hits.iter().any(|&(t, _)| t == topic);
+            let mentions = |topic: usize| tally.hits.iter().any(|&(t, _)| t == topic);
             selection.exclusion(&raw.published, tally.language, &mentions)
         });
         let contexts = match self.contexts {
@@ -739,178 +740,6 @@ impl Scratch {
                 first_surface,
             });
         }
-    }
-}
-
-/// One row of `articles.csv`, plus the article's topic hits. Rows stay in memory until the
-/// tables are sorted and written, one per article, so the text fields share one allocation
-/// (about half the memory of eight strings).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArticleRow {
-    /// The [`RowField`]s, back to back.
-    fields: Box<str>,
-    /// Where each field ends in `fields`.
-    ends: [u32; RowField::COUNT],
-    pub language: &'static str,
-    pub language_confidence: f64,
-    pub words: u64,
-    pub terms: u64,
-    /// (topic index, hits) for the topics with at least one hit.
-    pub topic_hits: Vec<(usize, u32)>,
-    /// The body's shingles, for duplicate detection (empty when it is off).
-    pub sketch: SketchSlot,
-    /// Whether the id came from the input (and so must be unique per outlet).
-    pub id_from_input: bool,
-    /// Where the title and URL are when they wait on disk (their fields are then empty):
-    /// [`ArticleRow::text`] says which.
-    pub spilled_text: Option<SpilledText>,
-}
-
-/// The text fields of an [`ArticleRow`]: the article's own fields but its text, plus where
-/// it was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowField {
-    Id,
-    Source,
-    Outlet,
-    Country,
-    Published,
-    /// `published` as read (ISO 8601, see `dates`), empty when unreadable: read once here,
-    /// in the parallel stage, for the tables, the groups and publication order.
-    PublishedUtc,
-    Url,
-    Title,
-    DeclaredLanguage,
-}
-
-impl RowField {
-    pub const COUNT: usize = 9;
-    pub const ALL: [RowField; RowField::COUNT] = [
-        RowField::Id,
-        RowField::Source,
-        RowField::Outlet,
-        RowField::Country,
-        RowField::Published,
-        RowField::PublishedUtc,
-        RowField::Url,
-        RowField::Title,
-        RowField::DeclaredLanguage,
-    ];
-
-    fn of<'a>(self, raw: &'a RawArticle, published_utc: &'a str) -> &'a str {
-        match self {
-            RowField::PublishedUtc => published_utc,
-            RowField::Id => &raw.id,
-            RowField::Source => &raw.source,
-            RowField::Outlet => &raw.outlet,
-            RowField::Country => &raw.country,
-            RowField::Published => &raw.published,
-            RowField::Url => &raw.url,
-            RowField::Title => &raw.title,
-            RowField::DeclaredLanguage => &raw.declared_language,
-        }
-    }
-}
-
-impl ArticleRow {
-    /// The row of an analysed article; with a `text_spill`, its title and URL go there.
-    pub fn new(
-        raw: &RawArticle,
-        tally: &ArticleTally,
-        text_spill: Option<&RowTextSpill>,
-    ) -> ArticleRow {
-        let published_utc = crate::dates::read(&raw.published)
-            .map(crate::dates::Published::iso)
-            .unwrap_or_default();
-        let spilled_text = text_spill.and_then(|spill| spill.keep(&raw.title, &raw.url));
-        let field = |f: RowField| match f {
-            RowField::Title | RowField::Url if spilled_text.is_some() => "",
-            _ => f.of(raw, &published_utc),
-        };
-        ArticleRow {
-            spilled_text,
-            language: tally.language,
-            language_confidence: tally.confidence,
-            words: tally.words,
-            terms: tally.terms,
-            topic_hits: tally.hits.clone(),
-            id_from_input: raw.id_from_input,
-            ..ArticleRow::from_fields(RowField::ALL.map(field))
-        }
-    }
-
-    /// A row whose text fields are `fields` (in [`RowField::ALL`]'s order); its other (public)
-    /// fields are left empty for the caller to set.
-    pub fn from_fields(fields: [&str; RowField::COUNT]) -> ArticleRow {
-        let mut joined = String::with_capacity(fields.iter().map(|p| p.len()).sum());
-        let mut ends = [0u32; RowField::COUNT];
-        for (end, part) in ends.iter_mut().zip(fields) {
-            joined.push_str(part);
-            // articles are at most max_article_bytes (validated ≤ 1 GiB), so offsets fit
-            *end = u32::try_from(joined.len()).unwrap_or(u32::MAX);
-        }
-        ArticleRow {
-            fields: joined.into(),
-            ends,
-            language: "",
-            language_confidence: 0.0,
-            words: 0,
-            terms: 0,
-            topic_hits: Vec::new(),
-            sketch: SketchSlot::default(),
-            id_from_input: false,
-            spilled_text: None,
-        }
-    }
-
-    /// The title and URL, or where they wait on disk: what
-    /// [`crate::row_text::RowTexts::read`] reads them back from.
-    pub fn text(&self) -> RowText<'_> {
-        match self.spilled_text {
-            Some(spilled) => RowText::Spilled(spilled),
-            None => RowText::Held {
-                title: self.get(RowField::Title),
-                url: self.get(RowField::Url),
-            },
-        }
-    }
-
-    /// A field's value; the title and URL of a row whose text was spilled are empty here
-    /// (see [`ArticleRow::text`]).
-    pub fn get(&self, field: RowField) -> &str {
-        let i = field as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        self.fields
-            .get(start..self.ends[i] as usize)
-            .unwrap_or_default()
-    }
-
-    pub fn id(&self) -> &str {
-        self.get(RowField::Id)
-    }
-
-    /// The group the article belongs to: its values of the `group_by` columns, in order
-    /// (`published` by day).
-    pub fn group_key(&self, group_by: &[GroupColumn]) -> Vec<String> {
-        group_by
-            .iter()
-            .map(|col| match col {
-                GroupColumn::Outlet => self.get(RowField::Outlet).to_string(),
-                GroupColumn::Language => self.language.to_string(),
-                GroupColumn::Country => self.get(RowField::Country).to_string(),
-                GroupColumn::Published(zone) => {
-                    // the day at the run's zone; a date newsprism cannot read stays as written
-                    match crate::dates::read(self.get(RowField::PublishedUtc)) {
-                        Some(date) => date.day(*zone).to_string(),
-                        None => self.get(RowField::Published).to_string(),
-                    }
-                }
-            })
-            .collect()
-    }
-
-    pub fn source(&self) -> &str {
-        self.get(RowField::Source)
     }
 }
 

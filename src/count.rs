@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use rustc_hash::FxHashMap;
 
 use crate::article::{ArticleStep, Scratch};
+use crate::article_rows::ArticleRow;
 use crate::cache::{CacheWriter, Segment};
 use crate::counts::Counts;
 use crate::ingest::Record;
@@ -131,13 +132,14 @@ impl<'w> Worker<'w> {
             let language = run[0].0.map(|d| d.code);
             let (Some(shelves), Some(language)) = (self.shelves, language) else {
                 for &(detected, at) in run {
-                    fold(
+                    let row = fold(
                         step,
                         &mut self.own,
                         &mut self.cache,
                         &mut batch[at],
                         detected,
                     );
+                    self.own.counts.articles.extend(row);
                 }
                 continue;
             };
@@ -165,9 +167,9 @@ impl<'w> Worker<'w> {
         batch: &mut [Record],
     ) {
         for &(detected, at) in run {
-            fold(step, &mut shelf, &mut self.cache, &mut batch[at], detected);
+            let row = fold(step, &mut shelf, &mut self.cache, &mut batch[at], detected);
+            self.own.counts.articles.extend(row);
         }
-        self.own.counts.take_rows(&mut shelf.counts);
         shelves.put(language, shelf);
     }
 
@@ -179,14 +181,14 @@ impl<'w> Worker<'w> {
 }
 
 /// Runs `record` through the per-article step with the memos and vocabulary of `shelf`, and
-/// adds it to the shelf's counts.
+/// adds it to the shelf's counts; returns its row, for the worker's one list of rows.
 fn fold(
     step: &ArticleStep,
     shelf: &mut Shelf,
     cache: &mut CacheSink,
     record: &mut Record,
     detected: Option<Detection>,
-) {
+) -> Option<ArticleRow> {
     resolve_in_place(record);
     let raw = match record {
         Record::Article(raw) => raw,
@@ -194,9 +196,9 @@ fn fold(
             if let Record::Rejected(r) = std::mem::replace(record, spent_record()) {
                 shelf.counts.rejected.push(r);
             }
-            return;
+            return None;
         }
-        Record::Page(_) | Record::Skipped(_) => return,
+        Record::Page(_) | Record::Skipped(_) => return None,
     };
     let Shelf { scratch, counts } = shelf;
     let article = step.process_detected(raw, detected, scratch);
@@ -211,7 +213,7 @@ fn fold(
     }
     let topics = step.lexicon.topics().len();
     let contexts = step.contexts.map_or(0, |(_, per_topic)| per_topic);
-    counts.add(article, scratch.tally(), topics, contexts);
+    counts.add(article, scratch.tally(), topics, contexts)
 }
 
 /// What a record that has been taken out of its batch leaves behind (allocates nothing).
@@ -285,7 +287,8 @@ pub fn count_sequential(
 ) -> Counts {
     let mut worker = Worker::new(cache_out, None);
     for mut record in records {
-        fold(step, &mut worker.own, &mut worker.cache, &mut record, None);
+        let row = fold(step, &mut worker.own, &mut worker.cache, &mut record, None);
+        worker.own.counts.articles.extend(row);
     }
     worker.finish()
 }
@@ -399,7 +402,11 @@ mod tests {
             assert_eq!(*en.term_counts.surfaces(sanction), [(sanctions, 200)]);
             // "New", "sanctions", "were", "announced", … : 12 words, 'by the on were' are stopwords
             assert_eq!(
-                seq.articles.iter().find(|a| a.id() == "a0").unwrap().words,
+                seq.articles
+                    .iter()
+                    .find(|a| a.id() == "a0")
+                    .unwrap()
+                    .words(),
                 12
             );
             assert_eq!((wire.languages.len(), en.articles), (1, 200));
@@ -466,8 +473,12 @@ mod tests {
             let mut expected: Vec<String> = (0..90).map(|i| format!("a{i}")).collect();
             expected.sort_unstable();
             assert_eq!(ids, expected);
-            let language_of =
-                |c: &Counts, id: &str| c.articles.iter().find(|a| a.id() == id).map(|a| a.language);
+            let language_of = |c: &Counts, id: &str| {
+                c.articles
+                    .iter()
+                    .find(|a| a.id() == id)
+                    .map(|a| a.language())
+            };
             for i in 0..90 {
                 let id = format!("a{i}");
                 assert_eq!(language_of(&par, &id), language_of(&seq, &id), "{id}");

@@ -10,7 +10,8 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use crate::article::{ArticleRow, ArticleTally, Context, Processed, Provenance, RowField};
+use crate::article::{ArticleTally, Context, Processed, Provenance};
+use crate::article_rows::{ArticleRow, ArticleRows, RowField};
 use crate::ingest::Rejection;
 use crate::vocabulary::Vocabulary;
 
@@ -431,7 +432,7 @@ pub struct Counts {
     pub vocabulary: Vocabulary,
     /// By group key: the values of the `group_by` columns, in their order.
     pub groups: FxHashMap<Vec<String>, GroupCounts>,
-    pub articles: Vec<ArticleRow>,
+    pub articles: ArticleRows,
     pub rejected: Vec<Rejection>,
     /// Articles whose whole analysis came from the cache.
     pub from_cache: u64,
@@ -458,14 +459,18 @@ pub struct Excluded {
 
 impl Counts {
     /// Folds one processed article, whose analysis is `tally` (ids of the worker's
-    /// vocabulary, which becomes `self.vocabulary` when the worker finishes).
+    /// vocabulary, which becomes `self.vocabulary` when the worker finishes). Returns its row
+    /// for the caller to keep (see [`Counts::articles`]), unless the article is excluded: the
+    /// rows do not refer to the vocabulary, so they may be kept apart from the counts their
+    /// article was summed into.
+    #[must_use]
     pub fn add(
         &mut self,
         article: Processed,
         tally: &ArticleTally,
         topics: usize,
         contexts_per_topic: usize,
-    ) {
+    ) -> Option<ArticleRow> {
         self.contexts_per_topic = contexts_per_topic;
         match article.provenance {
             Provenance::Analysed => {}
@@ -473,20 +478,20 @@ impl Counts {
             Provenance::Cached => self.from_cache += 1,
         }
         if let Some(reason) = article.excluded {
+            let row = article.row.view();
             self.excluded.push(Excluded {
-                article_id: article.row.id().to_string(),
-                source: article.row.source().to_string(),
+                article_id: row.id().to_string(),
+                source: row.source().to_string(),
                 reason,
-                outlet: article.row.get(RowField::Outlet).to_string(),
-                id_from_input: article.row.id_from_input,
+                outlet: row.get(RowField::Outlet).to_string(),
+                id_from_input: row.id_from_input(),
             });
-            return;
+            return None;
         }
         if !article.counted {
             // listed in the per-article tables, left out of every sum
             self.left_out += 1;
-            push_row(&mut self.articles, article.row);
-            return;
+            return Some(article.row);
         }
         let group = match self.groups.get_mut(&article.group) {
             Some(g) => g,
@@ -499,15 +504,7 @@ impl Counts {
         for context in article.contexts {
             group.keep_context(context, contexts_per_topic);
         }
-        push_row(&mut self.articles, article.row);
-    }
-
-    /// Moves the article rows of `other` to the end of these counts' rows: the rows do not
-    /// refer to the vocabulary, so they may leave the counts their article was summed into.
-    pub fn take_rows(&mut self, other: &mut Counts) {
-        for row in other.articles.drain(..) {
-            push_row(&mut self.articles, row);
-        }
+        Some(article.row)
     }
 
     /// All of `parts` in one, as merging them one by one would give. The vocabularies are
@@ -525,7 +522,7 @@ impl Counts {
         let mut remaps = Vec::with_capacity(parts.len());
         let mut theirs: FxHashMap<Vec<String>, Vec<(usize, GroupCounts)>> = FxHashMap::default();
         for (part, small) in parts.into_iter().enumerate() {
-            big.articles.extend(small.articles);
+            big.articles.append(small.articles);
             big.rejected.extend(small.rejected);
             big.excluded.extend(small.excluded);
             big.from_cache += small.from_cache;
@@ -559,17 +556,6 @@ impl Counts {
             });
         big
     }
-}
-
-/// Rows are the one thing a worker keeps per article: they grow by an eighth (at least 4096
-/// rows), not by doubling, so that a long fold ends with at most an eighth of its row slots
-/// empty rather than up to half; the growth stays geometric, so moving rows on growth costs
-/// at most eight moves per row whatever the corpus size.
-fn push_row(rows: &mut Vec<ArticleRow>, row: ArticleRow) {
-    if rows.len() == rows.capacity() {
-        rows.reserve_exact((rows.len() / 8).max(4096));
-    }
-    rows.push(row);
 }
 
 #[cfg(test)]

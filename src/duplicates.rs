@@ -32,6 +32,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::analyze::is_unspaced_language;
+use crate::article_source::Source;
 use crate::error::{Error, Result};
 use crate::spill::SpillFile;
 
@@ -399,7 +400,7 @@ pub struct Candidate<'a> {
     /// unique).
     pub published: &'a str,
     pub id: &'a str,
-    pub source: &'a str,
+    pub source: Source<'a>,
     pub sketch: &'a SketchSlot,
 }
 
@@ -435,9 +436,11 @@ pub fn detect<'a>(
     let found: Vec<Vec<(usize, Found)>> = languages
         .into_par_iter()
         .map(|(language, mut members)| {
-            members.sort_by(|&x, &y| {
-                let (a, b) = (article(x), article(y));
-                (a.published, a.id, a.source, x).cmp(&(b.published, b.id, b.source, y))
+            // each key decoded once, not once per comparison (rows decode their fields when
+            // asked); the index makes every key distinct, so the order is the stable one
+            members.sort_by_cached_key(|&x| {
+                let a = article(x);
+                (a.published, a.id, a.source, x)
             });
             let any_spilled = members
                 .iter()
@@ -842,7 +845,7 @@ mod tests {
                     language: if i == 4 { "fr" } else { "en" },
                     published: published[i],
                     id: ids[i],
-                    source: ids[i],
+                    source: Source::whole(ids[i]),
                     sketch: &slots[i],
                 })
                 .collect()

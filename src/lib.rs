@@ -17,6 +17,8 @@
 
 pub mod analyze;
 pub mod article;
+pub mod article_rows;
+pub mod article_source;
 pub mod cache;
 pub mod compare;
 pub mod config;

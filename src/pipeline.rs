@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::analyze::Analyzers;
 use crate::article::ArticleStep;
+use crate::article_source::Source;
 use crate::cache::{self, CacheReader, CacheWriter, Opened};
 use crate::compare;
 use crate::config::{ConfigFile, CountCopies, DuplicatesSection, Settings};
@@ -485,8 +486,8 @@ fn inputs_hash(reports: &[ingest::FileReport]) -> String {
 /// Articles per detected language.
 fn languages_of(counts: &Counts) -> BTreeMap<String, u64> {
     let mut languages: BTreeMap<String, u64> = BTreeMap::new();
-    for a in &counts.articles {
-        *languages.entry(a.language.to_string()).or_default() += 1;
+    for a in counts.articles.iter() {
+        *languages.entry(a.language().to_string()).or_default() += 1;
     }
     languages
 }
@@ -702,7 +703,7 @@ fn find_copies(
             language: s.language,
             published: &s.published,
             id: &s.id,
-            source: &s.source,
+            source: Source::whole(&s.source),
             sketch: &s.sketch,
         }
     };

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::article::{ArticleRow, RowField};
+use crate::article_rows::{Article, RowField};
 use crate::compare::{group_label, Tables, TopicGroupRow};
 use crate::config::GroupColumn;
 use crate::error::Result;
@@ -578,7 +578,7 @@ impl Page {
             .collect();
         let mut per_day: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         let mut topic_days: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
-        for a in &t.articles {
+        for a in t.articles.iter() {
             let Some(day) = a.get(RowField::PublishedUtc).get(..10) else {
                 continue;
             };
@@ -588,7 +588,7 @@ impl Page {
             let topics = topic_days
                 .entry(day)
                 .or_insert_with(|| vec![0; t.topics.len()]);
-            for &(topic, _) in &a.topic_hits {
+            for (topic, _) in a.topic_hits() {
                 topics[topic] += 1;
             }
         }
@@ -831,7 +831,7 @@ impl Page {
                 "<table class=\"clusters\"><tr><th class=\"n\">cluster</th><th class=\"n\">articles</th><th>first published as</th><th>outlets</th></tr>\n",
             );
             let shown = &clusters[..clusters.len().min(CLUSTERS)];
-            let firsts: Vec<&ArticleRow> = shown.iter().map(|(_, m)| &t.articles[m[0]]).collect();
+            let firsts: Vec<Article> = shown.iter().map(|(_, m)| t.articles.at(m[0])).collect();
             let texts = t
                 .texts
                 .read(&firsts.iter().map(|r| r.text()).collect::<Vec<_>>())?;
@@ -840,7 +840,7 @@ impl Page {
             {
                 let outlets: BTreeSet<&str> = members
                     .iter()
-                    .map(|&a| t.articles[a].get(RowField::Outlet))
+                    .map(|&a| t.articles.at(a).get(RowField::Outlet))
                     .collect();
                 let title = if title.is_empty() { first.id() } else { title };
                 let _ = writeln!(

@@ -30,6 +30,17 @@ pub struct SpilledText {
     url: u32,
 }
 
+impl SpilledText {
+    pub fn new(at: u64, title: u32, url: u32) -> SpilledText {
+        SpilledText { at, title, url }
+    }
+
+    /// (offset, title length, URL length).
+    pub fn parts(&self) -> (u64, u32, u32) {
+        (self.at, self.title, self.url)
+    }
+}
+
 /// The file the workers append titles and URLs to while they analyse.
 pub struct RowTextSpill {
     path: PathBuf,

@@ -10,12 +10,14 @@
 //! article's context out can let in one its shard did not keep. When that may be so, the
 //! partials are refused rather than give a contexts.csv one run would not.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::article::{ArticleStep, Context, RowField, Scratch};
+use crate::article::{ArticleStep, Context, Scratch};
+use crate::article_rows::RowField;
 use crate::counts::Counts;
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, Rejection};
@@ -36,16 +38,16 @@ pub fn find(counts: &Counts) -> Vec<Clash> {
     let rows = counts
         .articles
         .iter()
-        .filter(|a| a.id_from_input)
-        .map(|a| (a.get(RowField::Outlet), a.id(), a.source()))
-        .chain(
-            counts
-                .excluded
-                .iter()
-                .filter(|e| e.id_from_input)
-                .map(|e| (e.outlet.as_str(), e.article_id.as_str(), e.source.as_str())),
-        );
-    let mut seen: FxHashMap<(&str, &str), Vec<&str>> = FxHashMap::default();
+        .filter(|a| a.id_from_input())
+        .map(|a| (a.get(RowField::Outlet), a.id(), a.source().to_cow()))
+        .chain(counts.excluded.iter().filter(|e| e.id_from_input).map(|e| {
+            (
+                e.outlet.as_str(),
+                e.article_id.as_str(),
+                Cow::Borrowed(e.source.as_str()),
+            )
+        }));
+    let mut seen: FxHashMap<(&str, &str), Vec<Cow<str>>> = FxHashMap::default();
     for (outlet, id, source) in rows {
         seen.entry((outlet, id)).or_default().push(source);
     }
@@ -55,7 +57,7 @@ pub fn find(counts: &Counts) -> Vec<Clash> {
         .map(|((outlet, id), sources)| Clash {
             outlet: outlet.to_string(),
             id: id.to_string(),
-            sources: sources.into_iter().map(str::to_string).collect(),
+            sources: sources.into_iter().map(Cow::into_owned).collect(),
         })
         .collect();
     clashes.sort_by(|a, b| (&a.outlet, &a.id).cmp(&(&b.outlet, &b.id)));
@@ -167,7 +169,9 @@ pub fn settle(read: &mut Read, step: &ArticleStep, opts: &IngestOptions) -> Resu
             gone.insert(&l.source);
         }
     }
-    counts.articles.retain(|a| !gone.contains(a.source()));
+    counts
+        .articles
+        .retain(|a| !gone.contains(&*a.source().to_cow()));
     counts
         .excluded
         .retain(|e| !gone.contains(e.source.as_str()));

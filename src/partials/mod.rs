@@ -10,6 +10,7 @@
 //! them is `GROUP BY` every text column, `SUM` every integer column. Per-article tables are
 //! concatenated.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,8 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::article::{ArticleRow, Context, RowField};
+use crate::article::Context;
+use crate::article_rows::{Article, ArticleRow, RowField};
 use crate::config::Settings;
 use crate::counts::{Counts, Excluded, GroupCounts};
 use crate::duplicates::{Sketch, SketchSlot};
@@ -311,28 +313,35 @@ fn write_parquet(dir: &Path, name: &str, columns: Vec<Column>) -> Result<()> {
 }
 
 fn write_articles(dir: &Path, counts: &Counts) -> Result<()> {
-    let mut rows: Vec<&ArticleRow> = counts.articles.iter().collect();
-    rows.sort_by(|a, b| a.source().cmp(b.source()));
+    let mut rows: Vec<Article> = counts.articles.iter().collect();
+    rows.sort_by(|a, b| a.source().cmp(&b.source()));
     let mut columns: Vec<Column> = RowField::ALL
         .iter()
         .map(|&f| {
-            let values: Vec<&str> = rows.iter().map(|r| r.get(f)).collect();
+            let values: Vec<Cow<str>> = rows
+                .iter()
+                .map(|r| match f {
+                    RowField::Source => r.source().to_cow(),
+                    f => Cow::Borrowed(r.get(f)),
+                })
+                .collect();
+            let values: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
             Column::new(field_name(f).into(), values)
         })
         .collect();
-    let language: Vec<&str> = rows.iter().map(|r| r.language).collect();
+    let language: Vec<&str> = rows.iter().map(|r| r.language()).collect();
     columns.push(Column::new("language".into(), language));
-    let confidence: Vec<f64> = rows.iter().map(|r| r.language_confidence).collect();
+    let confidence: Vec<f64> = rows.iter().map(|r| r.language_confidence()).collect();
     columns.push(Column::new("language_confidence".into(), confidence));
-    let words: Vec<i64> = rows.iter().map(|r| r.words as i64).collect();
+    let words: Vec<i64> = rows.iter().map(|r| r.words() as i64).collect();
     columns.push(Column::new("words".into(), words));
-    let terms: Vec<i64> = rows.iter().map(|r| r.terms as i64).collect();
+    let terms: Vec<i64> = rows.iter().map(|r| r.terms() as i64).collect();
     columns.push(Column::new("terms".into(), terms));
-    let from_input: Vec<bool> = rows.iter().map(|r| r.id_from_input).collect();
+    let from_input: Vec<bool> = rows.iter().map(|r| r.id_from_input()).collect();
     columns.push(Column::new("id_from_input".into(), from_input));
     // a shard's run keeps its titles, URLs and sketches with the rows (no spill), as written
     // here
-    if rows.iter().any(|r| r.spilled_text.is_some()) {
+    if rows.iter().any(|r| r.spilled().is_some()) {
         return Err(Error::Run(
             "internal error: a partial's title and URL were not held in memory".into(),
         ));
@@ -340,7 +349,7 @@ fn write_articles(dir: &Path, counts: &Counts) -> Result<()> {
     let held: Vec<&Sketch> = rows
         .iter()
         .map(|r| {
-            r.sketch.held().ok_or_else(|| {
+            r.sketch().held().ok_or_else(|| {
                 Error::Run("internal error: a partial's sketch was not held in memory".into())
             })
         })
@@ -361,7 +370,7 @@ fn write_articles(dir: &Path, counts: &Counts) -> Result<()> {
     }
     columns.push(sketches.finish().into_series().into());
     // the topics an article mentions, by their place in the manifest's `topics`, and how often
-    let total: usize = rows.iter().map(|r| r.topic_hits.len()).sum();
+    let total: usize = rows.iter().map(|r| r.topic_hits().count()).sum();
     let mut topics = ListPrimitiveChunkedBuilder::<Int32Type>::new(
         "topics".into(),
         rows.len(),
@@ -376,9 +385,8 @@ fn write_articles(dir: &Path, counts: &Counts) -> Result<()> {
     );
     for r in &rows {
         let (t, n): (Vec<i32>, Vec<i32>) = r
-            .topic_hits
-            .iter()
-            .map(|&(t, n)| (t as i32, i32::try_from(n).unwrap_or(i32::MAX)))
+            .topic_hits()
+            .map(|(t, n)| (t as i32, i32::try_from(n).unwrap_or(i32::MAX)))
             .unzip();
         topics.append_slice(&t);
         hits.append_slice(&n);
@@ -826,12 +834,14 @@ impl Reader<'_> {
                     .zip(&hit_lists[row])
                     .map(|(&t, &n)| (t as usize, u32::try_from(n).unwrap_or(0)))
                     .collect();
-                let mut article = ArticleRow::from_fields(values);
+                let count = |column: &str, n: u64| {
+                    u32::try_from(n).map_err(|_| frame.bad(row, column, &n.to_string()))
+                };
+                let mut article = ArticleRow::from_fields(values, &topic_hits, None);
                 article.language = languages[row];
                 article.language_confidence = confidence[row];
-                article.words = words[row];
-                article.terms = terms[row];
-                article.topic_hits = topic_hits;
+                article.words = count("words", words[row])?;
+                article.terms = count("terms", terms[row])?;
                 article.sketch = SketchSlot::Held(sketch);
                 article.id_from_input = from_input[row] != 0;
                 counts.articles.push(article);

@@ -19,7 +19,7 @@ use polars::prelude::*;
 
 use rayon::prelude::*;
 
-use crate::article::RowField;
+use crate::article_rows::RowField;
 use crate::compare::{KeynessRow, Tables};
 use crate::error::{Error, Result};
 pub use staging::{check_replaceable, Staging};
@@ -202,15 +202,15 @@ fn write_group_similarity(dir: &Out, t: &Tables) -> Result<()> {
 fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
     // the article rows and their copy status, chunked together
     write_ranges(dir, "articles.csv", t.articles.len(), |range| {
-        let a = &t.articles[range.clone()];
-        let copy_of = &t.copy_of[range];
+        let copy_of = &t.copy_of[range.clone()];
+        let a: Vec<_> = range.map(|i| t.articles.at(i)).collect();
         // the titles and URLs may wait on disk: read back for this chunk only
         let texts = t
             .texts
             .read(&a.iter().map(|r| r.text()).collect::<Vec<_>>())?;
         Ok(vec![
             text("article_id", a.iter().map(|r| r.id())),
-            text("source", a.iter().map(|r| r.source())),
+            text("source", a.iter().map(|r| r.source().to_cow())),
             text("outlet", a.iter().map(|r| r.get(RowField::Outlet))),
             text("country", a.iter().map(|r| r.get(RowField::Country))),
             text("published", a.iter().map(|r| r.get(RowField::Published))),
@@ -220,22 +220,22 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
             ),
             text("url", texts.iter().map(|(_, url)| url)),
             text("title", texts.iter().map(|(title, _)| title)),
-            text("language", a.iter().map(|r| r.language)),
+            text("language", a.iter().map(|r| r.language())),
             float(
                 "language_confidence",
-                a.iter().map(|r| round(r.language_confidence, 4)),
+                a.iter().map(|r| round(r.language_confidence(), 4)),
             ),
             text(
                 "declared_language",
                 a.iter().map(|r| r.get(RowField::DeclaredLanguage)),
             ),
-            count("words", a.iter().map(|r| r.words)),
-            count("terms", a.iter().map(|r| r.terms)),
+            count("words", a.iter().map(|r| r.words())),
+            count("terms", a.iter().map(|r| r.terms())),
             text(
                 "copy_of",
                 copy_of
                     .iter()
-                    .map(|c| c.map_or("", |(first, _)| t.articles[first].id())),
+                    .map(|c| c.map_or("", |(first, _)| t.articles.at(first).id())),
             ),
             maybe_float(
                 "containment",
@@ -248,17 +248,23 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
 fn write_duplicates(dir: &Out, t: &Tables) -> Result<()> {
     // as long as articles.csv when most articles have copies: chunked like it, so that the
     // table is never whole in memory beside the rows it is made from
-    let article = |i: usize| &t.articles[i];
+    let article = |i: usize| t.articles.at(i);
     write_in_chunks(dir, "duplicates.csv", &t.duplicates, |d| {
         Ok(vec![
             count("cluster", d.iter().map(|r| u64::from(r.cluster))),
             text("article_id", d.iter().map(|r| article(r.article()).id())),
-            text("source", d.iter().map(|r| article(r.article()).source())),
+            text(
+                "source",
+                d.iter().map(|r| article(r.article()).source().to_cow()),
+            ),
             text(
                 "outlet",
                 d.iter().map(|r| article(r.article()).get(RowField::Outlet)),
             ),
-            text("language", d.iter().map(|r| article(r.article()).language)),
+            text(
+                "language",
+                d.iter().map(|r| article(r.article()).language()),
+            ),
             text(
                 "published",
                 d.iter()
