@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::article_rows::{Article, RowField};
-use crate::compare::{group_label, Tables, TopicGroupRow};
+use crate::compare::{group_label, DuplicateRow, Tables, TopicGroupRow};
 use crate::config::GroupColumn;
 use crate::error::Result;
 
@@ -813,34 +813,37 @@ impl Page {
             }
             self.out.push_str("</svg>\n");
         }
-        // the largest clusters, with their outlets
-        let mut clusters: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-        for d in &t.duplicates {
-            let members = clusters.entry(d.cluster).or_default();
-            // the cluster's first article (the original) leads its list
-            if d.matched().is_none() {
-                members.insert(0, d.article());
-            } else {
-                members.push(d.article());
-            }
-        }
-        let mut clusters: Vec<(u32, Vec<usize>)> = clusters.into_iter().collect();
-        clusters.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+        // the largest clusters, with their outlets. duplicates.csv's rows are sorted by
+        // cluster, so each cluster is one run of them: a list per cluster, made beside the
+        // tables being written, was some 3 MB at 100,000 articles
+        let mut clusters: Vec<&[DuplicateRow]> = t
+            .duplicates
+            .chunk_by(|a, b| a.cluster == b.cluster)
+            .collect();
+        clusters.sort_by(|a, b| {
+            b.len()
+                .cmp(&a.len())
+                .then_with(|| a[0].cluster.cmp(&b[0].cluster))
+        });
         if !clusters.is_empty() {
             self.out.push_str(
                 "<table class=\"clusters\"><tr><th class=\"n\">cluster</th><th class=\"n\">articles</th><th>first published as</th><th>outlets</th></tr>\n",
             );
             let shown = &clusters[..clusters.len().min(CLUSTERS)];
-            let firsts: Vec<Article> = shown.iter().map(|(_, m)| t.articles.at(m[0])).collect();
+            // the cluster's first article (the original) is the one that matched nothing
+            let first_of = |members: &[DuplicateRow]| {
+                let first = members.iter().find(|d| d.matched().is_none());
+                t.articles.at(first.unwrap_or(&members[0]).article())
+            };
+            let firsts: Vec<Article> = shown.iter().map(|m| first_of(m)).collect();
             let texts = t
                 .texts
                 .read(&firsts.iter().map(|r| r.text()).collect::<Vec<_>>())?;
-            for ((id, members), (first, (title, url))) in
-                shown.iter().zip(firsts.iter().zip(&texts))
-            {
+            for (members, (first, (title, url))) in shown.iter().zip(firsts.iter().zip(&texts)) {
+                let id = members[0].cluster;
                 let outlets: BTreeSet<&str> = members
                     .iter()
-                    .map(|&a| t.articles.at(a).get(RowField::Outlet))
+                    .map(|d| t.articles.at(d.article()).get(RowField::Outlet))
                     .collect();
                 let title = if title.is_empty() { first.id() } else { title };
                 let _ = writeln!(

@@ -193,9 +193,10 @@ pub struct Tables {
     pub articles: ArticleRows,
     /// Where the articles' titles and URLs are read from: the rows, or the run's spill.
     pub texts: RowTexts,
-    /// Per article (aligned with `articles`): the first of its cluster and the containment
-    /// with the article it matched, for a copy.
-    pub copy_of: Vec<Option<(usize, f64)>>,
+    /// Per article (aligned with `articles`): the first of its cluster (an index into
+    /// `articles`, 32 bits as there is one per article) and the containment with the article
+    /// it matched, for a copy.
+    pub copy_of: Vec<Option<(u32, f64)>>,
     pub duplicates: Vec<DuplicateRow>,
     pub article_topics: Vec<ArticleTopicRow>,
     pub topics_by_group: Vec<TopicGroupRow>,
@@ -437,7 +438,7 @@ fn duplicate_rows(
         .iter()
         .map(|f| {
             let f = f.as_ref()?;
-            f.matched.map(|(_, c)| (f.cluster_first, c))
+            f.matched.map(|(_, c)| (index_u32(f.cluster_first), c))
         })
         .collect();
     Ok((copy_of, rows))
@@ -451,7 +452,7 @@ fn index_u32(i: usize) -> u32 {
 
 /// Per article, the first of its cluster and the containment when it is a copy; and
 /// duplicates.csv's rows.
-type CopyRows = (Vec<Option<(usize, f64)>>, Vec<DuplicateRow>);
+type CopyRows = (Vec<Option<(u32, f64)>>, Vec<DuplicateRow>);
 
 /// The group (an index into `groups`) of each article in a near-duplicate cluster: what
 /// groups.csv and group_similarity.csv count copies and clusters by. Found on the run's

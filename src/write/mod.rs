@@ -235,7 +235,7 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
                 "copy_of",
                 copy_of
                     .iter()
-                    .map(|c| c.map_or("", |(first, _)| t.articles.at(first).id())),
+                    .map(|c| c.map_or("", |(first, _)| t.articles.at(first as usize).id())),
             ),
             maybe_float(
                 "containment",
