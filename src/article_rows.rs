@@ -78,7 +78,7 @@ pub struct ArticleRow {
     /// Whether the id came from the input (and so must be unique per outlet).
     pub id_from_input: bool,
     /// The text fields, topic hits and spilled text's place (see [`encode`]).
-    data: Vec<u8>,
+    data: String,
 }
 
 impl ArticleRow {
@@ -114,7 +114,7 @@ impl ArticleRow {
         topic_hits: &[(usize, u32)],
         spilled: Option<SpilledText>,
     ) -> ArticleRow {
-        let mut data = Vec::new();
+        let mut data = String::new();
         encode(&mut data, fields, None, spilled, topic_hits);
         ArticleRow {
             language: "",
@@ -184,7 +184,7 @@ struct Stored {
 /// are not moved and no chunk is ever a doubled copy of itself.
 #[derive(Debug)]
 struct Chunk {
-    bytes: Vec<u8>,
+    text: String,
     /// Where the file numbers its rows were encoded with start in [`ArticleRows::files`]
     /// (rows appended from other rows keep their numbers).
     files_from: u32,
@@ -227,9 +227,9 @@ impl ArticleRows {
         let hits: Vec<(usize, u32)> = row.topic_hits().collect();
         let bound = encoded_bound(&fields, hits.len());
         let chunk = self.chunk_with_room(bound);
-        let at = self.chunks[chunk].bytes.len();
+        let at = self.chunks[chunk].text.len();
         encode(
-            &mut self.chunks[chunk].bytes,
+            &mut self.chunks[chunk].text,
             fields,
             file,
             row.spilled(),
@@ -272,7 +272,7 @@ impl ArticleRows {
         let files_from = index_u32(self.files.len());
         self.files.extend(files);
         self.chunks.extend(chunks.into_iter().map(|c| Chunk {
-            bytes: c.bytes,
+            text: c.text,
             files_from: c.files_from + files_from,
         }));
         let language_numbers: Vec<u16> =
@@ -325,14 +325,14 @@ impl ArticleRows {
     fn chunk_with_room(&mut self, bound: usize) -> usize {
         let fits = self.chunks.last().is_some_and(|c| {
             // a chunk appended from other rows numbers its files apart
-            c.files_from == 0 && c.bytes.capacity() - c.bytes.len() >= bound
+            c.files_from == 0 && c.text.capacity() - c.text.len() >= bound
         });
         if !fits {
             // as large as the chunks before it together: a shelf of a few rows stays small
-            let held: usize = self.chunks.iter().map(|c| c.bytes.len()).sum();
+            let held: usize = self.chunks.iter().map(|c| c.text.len()).sum();
             let size = held.clamp(MIN_CHUNK_BYTES, CHUNK_BYTES).max(bound);
             self.chunks.push(Chunk {
-                bytes: Vec::with_capacity(size),
+                text: String::with_capacity(size),
                 files_from: 0,
             });
         }
@@ -350,7 +350,12 @@ impl ArticleRows {
     }
 
     fn language_number(&mut self, language: &'static str) -> u16 {
-        let at = match self.languages.iter().position(|&l| l == language) {
+        // the codes are the detector's static strings: the same pointer, without comparing
+        let same =
+            |l: &&str| std::ptr::eq(l.as_ptr(), language.as_ptr()) && l.len() == language.len();
+        let at = match (self.languages.iter().position(same))
+            .or_else(|| self.languages.iter().position(|&l| l == language))
+        {
             Some(at) => at,
             None => {
                 self.languages.push(language);
@@ -369,7 +374,7 @@ fn view<'a>(
 ) -> Article<'a> {
     let chunk = &chunks[r.chunk as usize];
     Article {
-        data: chunk.bytes.get(r.at as usize..).unwrap_or_default(),
+        data: chunk.text.get(r.at as usize..).unwrap_or_default(),
         files: files.get(chunk.files_from as usize..).unwrap_or_default(),
         language: languages[r.language as usize],
         language_confidence: r.language_confidence,
@@ -400,7 +405,7 @@ fn split_source(source: &str) -> Option<(&str, &str)> {
 #[derive(Debug, Clone, Copy)]
 pub struct Article<'a> {
     /// The encoded part (and whatever follows it in its chunk).
-    data: &'a [u8],
+    data: &'a str,
     /// The file names its source's file number counts from.
     files: &'a [Box<str>],
     language: &'static str,
@@ -444,7 +449,7 @@ impl<'a> Article<'a> {
     pub fn source(&self) -> Source<'a> {
         let layout = Layout::of(self.data);
         let place = layout.field(self.data, RowField::Source);
-        match layout.file(self.data) {
+        match layout.file(self.data.as_bytes()) {
             Some(n) => Source::split(self.files.get(n as usize).map_or("", |f| f), place),
             None => Source::whole(place),
         }
@@ -472,22 +477,19 @@ impl<'a> Article<'a> {
     /// gave them.
     pub fn topic_hits(&self) -> TopicHits<'a> {
         let layout = Layout::of(self.data);
-        let mut at = layout.numbers(self.data);
+        let data = self.data.as_bytes();
+        let mut at = layout.numbers(data);
         if layout.flags & SPILLED != 0 {
             for _ in 0..3 {
-                read_varint(self.data, &mut at);
+                read_varint(data, &mut at);
             }
         }
         let left = if layout.flags & HITS != 0 {
-            read_varint(self.data, &mut at)
+            read_varint(data, &mut at)
         } else {
             0
         };
-        TopicHits {
-            data: self.data,
-            at,
-            left,
-        }
+        TopicHits { data, at, left }
     }
 
     /// The title and URL, or where they wait on disk: what
@@ -508,10 +510,11 @@ impl<'a> Article<'a> {
         if layout.flags & SPILLED == 0 {
             return None;
         }
-        let mut at = layout.numbers(self.data);
-        let start = read_varint(self.data, &mut at);
-        let title = read_varint(self.data, &mut at);
-        let url = read_varint(self.data, &mut at);
+        let data = self.data.as_bytes();
+        let mut at = layout.numbers(data);
+        let start = read_varint(data, &mut at);
+        let title = read_varint(data, &mut at);
+        let url = read_varint(data, &mut at);
         Some(SpilledText::new(
             start,
             u32::try_from(title).unwrap_or_default(),
@@ -565,30 +568,36 @@ impl Iterator for TopicHits<'_> {
     }
 }
 
-// The encoded part of a row, in order:
-// - a flags byte: the width of the field ends (bits 0–1: 1, 2 or 4 bytes), then the flags
-//   below;
-// - the end of each field (from the first field's start), in that width;
-// - the fields' bytes, back to back (published_utc empty with SAME_UTC);
-// - with FILE, the file number of its source (varint); the source field is then its place;
-// - with SPILLED, the title and URL's place in the spill: offset, title and URL lengths
-//   (varints);
-// - with HITS, the number of topics with hits, then (topic index, hits) per topic (varints).
+// The encoded part of a row, a string: its text fields as they are, every number in bytes
+// below 0x80 (ASCII), so that a field is a slice of the chunk's string, with no UTF-8 check
+// when read. In order:
+// - a flags byte: the width of the field ends (bits 0–1: 1, 2, 3 or 5 bytes of 7 bits), then
+//   the flags below;
+// - the end of each field (from the first field's start), in that width, low bits first;
+// - the fields, back to back (published_utc empty with SAME_UTC);
+// - with FILE, the file number of its source; the source field is then its place;
+// - with SPILLED, the title and URL's place in the spill: offset, title and URL lengths;
+// - with HITS, the number of topics with hits, then (topic index, hits) per topic.
+// The numbers after the fields are varints of 6 bits a byte, 0x40 marking that more follow.
 const WIDTH: u8 = 0b11;
 const SAME_UTC: u8 = 1 << 2;
 const SPILLED: u8 = 1 << 3;
 const HITS: u8 = 1 << 4;
 const FILE: u8 = 1 << 5;
 
+/// The bytes of a field end for each value of the WIDTH bits.
+const WIDTHS: [usize; 4] = [1, 2, 3, 5];
+
 /// More bytes than [`encode`] writes for these fields and hits.
 fn encoded_bound(fields: &[&str; RowField::COUNT], hits: usize) -> usize {
     let text: usize = fields.iter().map(|f| f.len()).sum();
-    // flags, file number, ends, spilled place, hit count, hits
-    1 + 10 + 4 * RowField::COUNT + text + 30 + 10 + 15 * hits
+    // a varint of 64 bits takes 11 bytes: flags, ends, file number, spilled place, hit count,
+    // hits
+    1 + 5 * RowField::COUNT + text + 11 + 3 * 11 + 11 + 2 * 11 * hits
 }
 
 fn encode(
-    out: &mut Vec<u8>,
+    out: &mut String,
     mut fields: [&str; RowField::COUNT],
     file: Option<u32>,
     spilled: Option<SpilledText>,
@@ -603,19 +612,14 @@ fn encode(
         flags |= SAME_UTC;
         fields[utc] = "";
     }
-    let total: usize = fields.iter().map(|f| f.len()).sum();
-    let width: usize = if total <= usize::from(u8::MAX) {
-        1
-    } else if total <= usize::from(u16::MAX) {
-        2
-    } else {
-        4
-    };
-    flags |= match width {
-        1 => 0,
-        2 => 1,
-        _ => 2,
-    };
+    // fields are at most max_article_bytes (validated ≤ 1 GiB): 35 bits are plenty
+    let total = fields.iter().map(|f| f.len() as u64).sum::<u64>();
+    let code = WIDTHS
+        .iter()
+        .position(|&w| total < 1 << (7 * w))
+        .unwrap_or(WIDTHS.len() - 1);
+    let width = WIDTHS[code];
+    flags |= code as u8;
     if spilled.is_some() {
         flags |= SPILLED;
     }
@@ -625,16 +629,16 @@ fn encode(
     if file.is_some() {
         flags |= FILE;
     }
-    out.push(flags);
-    let mut end = 0usize;
+    push_ascii(out, flags);
+    let mut end = 0u64;
     for f in &fields {
-        end += f.len();
-        // fields are at most max_article_bytes (validated ≤ 1 GiB), so ends fit 32 bits
-        let e = u32::try_from(end).unwrap_or(u32::MAX);
-        out.extend_from_slice(&e.to_le_bytes()[..width]);
+        end += f.len() as u64;
+        for k in 0..width {
+            push_ascii(out, ((end >> (7 * k)) & 0x7f) as u8);
+        }
     }
     for f in &fields {
-        out.extend_from_slice(f.as_bytes());
+        out.push_str(f);
     }
     if let Some(n) = file {
         write_varint(out, u64::from(n));
@@ -654,6 +658,12 @@ fn encode(
     }
 }
 
+/// A byte below 0x80, as the one-byte character it is.
+fn push_ascii(out: &mut String, byte: u8) {
+    debug_assert!(byte < 0x80);
+    out.push(char::from(byte & 0x7f));
+}
+
 /// Where the parts of an encoded row are.
 struct Layout {
     flags: u8,
@@ -667,13 +677,9 @@ struct Layout {
 const ENDS: usize = 1;
 
 impl Layout {
-    fn of(data: &[u8]) -> Layout {
-        let flags = data.first().copied().unwrap_or_default();
-        let width = match flags & WIDTH {
-            0 => 1,
-            1 => 2,
-            _ => 4,
-        };
+    fn of(data: &str) -> Layout {
+        let flags = data.as_bytes().first().copied().unwrap_or_default();
+        let width = WIDTHS[usize::from(flags & WIDTH)];
         Layout {
             flags,
             width,
@@ -700,23 +706,21 @@ impl Layout {
     /// The end of field `i` (from the first field's start).
     fn end(&self, data: &[u8], i: usize) -> usize {
         let at = ENDS + i * self.width;
-        match self.width {
-            1 => data.get(at).map_or(0, |&b| usize::from(b)),
-            2 => data
-                .get(at..at + 2)
-                .map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]]))),
-            _ => data
-                .get(at..at + 4)
-                .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize),
-        }
+        let bytes = data.get(at..at + self.width).unwrap_or_default();
+        let end = bytes
+            .iter()
+            .rev()
+            .fold(0u64, |n, &b| (n << 7) | u64::from(b & 0x7f));
+        usize::try_from(end).unwrap_or(usize::MAX)
     }
 
-    fn field<'a>(&self, data: &'a [u8], field: RowField) -> &'a str {
+    fn field<'a>(&self, data: &'a str, field: RowField) -> &'a str {
         let i = field as usize;
-        let start = if i == 0 { 0 } else { self.end(data, i - 1) };
-        let end = self.end(data, i);
+        let bytes = data.as_bytes();
+        let start = if i == 0 { 0 } else { self.end(bytes, i - 1) };
+        let end = self.end(bytes, i);
+        // on the chunk's string: only the two ends are checked to be character boundaries
         data.get(self.fields + start..self.fields + end)
-            .and_then(|b| std::str::from_utf8(b).ok())
             .unwrap_or_default()
     }
 
@@ -726,12 +730,12 @@ impl Layout {
     }
 }
 
-fn write_varint(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
+fn write_varint(out: &mut String, mut n: u64) {
+    while n >= 0x40 {
+        push_ascii(out, (n & 0x3f) as u8 | 0x40);
+        n >>= 6;
     }
-    out.push(n as u8);
+    push_ascii(out, n as u8);
 }
 
 /// The varint at `*at`, moving `*at` past it; 0 past the end of `data` (never, for the
@@ -742,12 +746,12 @@ fn read_varint(data: &[u8], at: &mut usize) -> u64 {
     while let Some(&b) = data.get(*at) {
         *at += 1;
         if shift < 64 {
-            n |= u64::from(b & 0x7f) << shift;
+            n |= u64::from(b & 0x3f) << shift;
         }
-        if b & 0x80 == 0 {
+        if b & 0x40 == 0 {
             break;
         }
-        shift += 7;
+        shift += 6;
     }
     n
 }
@@ -856,9 +860,9 @@ mod tests {
     }
 
     #[test]
-    fn fields_past_64_kib_read_back() {
-        // ends of 1, 2 and 4 bytes: fields of up to 255 bytes, 64 KiB, and more
-        for len in [10, 1_000, 70_000] {
+    fn fields_of_every_length_read_back() {
+        // ends of 1, 2, 3 and 5 bytes: fields of less than 128 bytes, 16 KiB, 2 MiB, and more
+        for len in [10, 1_000, 70_000, 5_000_000] {
             let title = "é".repeat(len / 2);
             let fields = ["a", "f.jsonl:3", "o", "", "", "", "u", &title, "de"];
             let mut rows = ArticleRows::default();
