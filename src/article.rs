@@ -174,7 +174,12 @@ impl ArticleStep<'_> {
         };
         scratch.cache_buffer = buffer;
         let tally = &scratch.tally;
-        let mut row = ArticleRow::new(raw, tally, self.text_spill);
+        let mut row = ArticleRow::new(raw, &tally.hits, self.text_spill);
+        row.language = tally.language;
+        row.language_confidence = tally.confidence;
+        // an article is at most max_article_bytes (≤ 1 GiB): fewer than 2^32 words
+        row.words = u32::try_from(tally.words).unwrap_or(u32::MAX);
+        row.terms = u32::try_from(tally.terms).unwrap_or(u32::MAX);
         let group = row.view().group_key(self.group_by);
         if self.sketch_duplicates {
             if provenance == Provenance::Cached {

@@ -12,7 +12,6 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::article::ArticleTally;
 pub use crate::article_source::Source;
 use crate::config::GroupColumn;
 use crate::duplicates::SketchSlot;
@@ -82,10 +81,12 @@ pub struct ArticleRow {
 }
 
 impl ArticleRow {
-    /// The row of an analysed article; with a `text_spill`, its title and URL go there.
+    /// The row of an article with these topic hits ((topic index, hits), for the topics
+    /// with at least one); with a `text_spill`, its title and URL go there. Its numbers are
+    /// left for the caller to set from the article's analysis.
     pub fn new(
         raw: &RawArticle,
-        tally: &ArticleTally,
+        topic_hits: &[(usize, u32)],
         text_spill: Option<&RowTextSpill>,
     ) -> ArticleRow {
         let published_utc = crate::dates::read(&raw.published)
@@ -97,12 +98,8 @@ impl ArticleRow {
             _ => f.of(raw, &published_utc),
         };
         ArticleRow {
-            language: tally.language,
-            language_confidence: tally.confidence,
-            words: count_u32(tally.words),
-            terms: count_u32(tally.terms),
             id_from_input: raw.id_from_input,
-            ..ArticleRow::from_fields(RowField::ALL.map(field), &tally.hits, spilled)
+            ..ArticleRow::from_fields(RowField::ALL.map(field), topic_hits, spilled)
         }
     }
 
@@ -139,11 +136,6 @@ impl ArticleRow {
             id_from_input: self.id_from_input,
         }
     }
-}
-
-/// A count that fits 32 bits by construction (words of an article of at most 1 GiB).
-fn count_u32(n: u64) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Every row of a run (or of a worker's share of it), in the order pushed until sorted.
@@ -857,6 +849,13 @@ mod tests {
                 ("fr", 0.75, 120, 80)
             );
         }
+    }
+
+    #[test]
+    fn a_kept_row_takes_56_bytes_beside_its_encoded_part() {
+        // the slot is what every article costs whatever its text: the figure the module doc
+        // and the README give
+        assert_eq!(std::mem::size_of::<Stored>(), 56);
     }
 
     #[test]
