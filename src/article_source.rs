@@ -31,17 +31,6 @@ impl<'a> Source<'a> {
         }
     }
 
-    /// The file name and the place in the file; the whole source and "" when it is kept as
-    /// one string.
-    pub fn parts(self) -> (&'a str, &'a str) {
-        (self.head, self.tail)
-    }
-
-    /// The source, when it is kept as one string.
-    pub fn as_whole(self) -> Option<&'a str> {
-        self.tail.is_empty().then_some(self.head)
-    }
-
     pub fn to_cow(self) -> Cow<'a, str> {
         if self.tail.is_empty() {
             Cow::Borrowed(self.head)
