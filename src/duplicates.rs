@@ -479,24 +479,38 @@ pub fn detect<'a>(
 
 /// One language's articles, in publication order.
 fn cluster_language(packed: &Packed, order: &[usize], min_containment: f64) -> Vec<(usize, Found)> {
-    let mut index = EarlierIndex::new(packed);
+    let index = EarlierIndex::new(packed);
+    // An article's best earlier match depends on the sketches alone, not on the clusters
+    // found before it: found on the run's threads, so that a corpus with one dominant
+    // language does not cluster it on one core; the clusters then follow in order.
+    let best: Vec<Option<(u32, f64)>> = (0..order.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .map_init(
+            || (Candidates::new(packed.len()), Measure::default()),
+            |(candidates, measure), pos| {
+                measure.set(packed.get(pos));
+                // the best earlier match among the most promising candidates; ties: the
+                // earliest
+                let mut best: Option<(u32, f64)> = None;
+                for &(_, p) in index.candidates(candidates, packed, pos, min_containment) {
+                    let floor = best.map_or(min_containment, |(_, b)| b);
+                    let Some(c) = measure.containment_reaching(packed.get(p as usize), floor)
+                    else {
+                        continue;
+                    };
+                    if best.is_none_or(|(best_pos, b)| c > b || (c == b && p < best_pos)) {
+                        best = Some((p, c));
+                    }
+                }
+                best
+            },
+        )
+        .collect();
     let mut cluster_of: Vec<usize> = Vec::with_capacity(order.len());
     let mut out = Vec::with_capacity(order.len());
-    let mut measure = Measure::default();
-    for (pos, &i) in order.iter().enumerate() {
-        measure.set(packed.get(pos));
-        // the best earlier match among the most promising candidates; ties: the earliest
-        let mut best: Option<(usize, f64)> = None;
-        for &(_, p) in index.candidates(packed, pos, min_containment) {
-            let p = p as usize;
-            let floor = best.map_or(min_containment, |(_, b)| b);
-            let Some(c) = measure.containment_reaching(packed.get(p), floor) else {
-                continue;
-            };
-            if best.is_none_or(|(best_pos, b)| c > b || (c == b && p < best_pos)) {
-                best = Some((p, c));
-            }
-        }
+    for (pos, (&i, best)) in order.iter().zip(best).enumerate() {
+        let best = best.map(|(p, c)| (p as usize, c));
         let found = match best {
             Some((p, c)) => Found {
                 cluster_first: order[cluster_of[p]],
@@ -598,8 +612,7 @@ impl Packed {
     }
 }
 
-/// Every article's coarse hashes (its hashes [`INDEX_LEVELS`] above its own level), and the
-/// scratch space to count what an article shares with each earlier one.
+/// Every article's coarse hashes (its hashes [`INDEX_LEVELS`] above its own level).
 struct EarlierIndex {
     /// Per article, the range of `lists` naming its coarse hashes.
     starts: Vec<u32>,
@@ -610,10 +623,26 @@ struct EarlierIndex {
     /// Article positions, grouped by coarse hash, ascending within each: an article's
     /// earlier ones are a prefix of each of its lists.
     positions: Vec<u32>,
+}
+
+/// The scratch space of a thread that asks [`EarlierIndex::candidates`]: what an article
+/// shares with each earlier one.
+struct Candidates {
     /// Per earlier article: coarse hashes shared with the current one.
     shared: Vec<u32>,
     touched: Vec<u32>,
-    candidates: Vec<(f64, u32)>,
+    found: Vec<(f64, u32)>,
+}
+
+impl Candidates {
+    /// Room for a language of `articles` articles.
+    fn new(articles: usize) -> Candidates {
+        Candidates {
+            shared: vec![0; articles],
+            touched: vec![0; articles + 1],
+            found: Vec::new(),
+        }
+    }
 }
 
 impl EarlierIndex {
@@ -661,9 +690,6 @@ impl EarlierIndex {
             starts,
             lists,
             positions,
-            shared: vec![0; packed.len()],
-            touched: vec![0; packed.len() + 1],
-            candidates: Vec::new(),
         }
     }
 
@@ -674,7 +700,13 @@ impl EarlierIndex {
     /// The earlier articles worth measuring against the one at `pos`, at most
     /// [`MAX_MEASURED`], with the share of coarse hashes they have in common with it: the
     /// most promising first, ties in publication order.
-    fn candidates(&mut self, packed: &Packed, pos: usize, min_containment: f64) -> &[(f64, u32)] {
+    fn candidates<'s>(
+        &self,
+        scratch: &'s mut Candidates,
+        packed: &Packed,
+        pos: usize,
+        min_containment: f64,
+    ) -> &'s [(f64, u32)] {
         let sketch = packed.get(pos);
         let current = pos as u32;
         let lists = &self.lists[self.starts[pos] as usize..self.starts[pos + 1] as usize];
@@ -686,14 +718,14 @@ impl EarlierIndex {
             }
             for &p in list.iter().take_while(|&&p| p < current) {
                 // written every time, kept when first seen: no branch on a coin toss
-                self.touched[touched] = p;
-                touched += usize::from(self.shared[p as usize] == 0);
-                self.shared[p as usize] += 1;
+                scratch.touched[touched] = p;
+                touched += usize::from(scratch.shared[p as usize] == 0);
+                scratch.shared[p as usize] += 1;
             }
         }
-        self.candidates.clear();
-        for &p in &self.touched[..touched] {
-            let hits = std::mem::take(&mut self.shared[p as usize]);
+        scratch.found.clear();
+        for &p in &scratch.touched[..touched] {
+            let hits = std::mem::take(&mut scratch.shared[p as usize]);
             // a pair at the threshold shares about min_containment × the smaller text's
             // shingles, of which one in 2^level is indexed by both; a pair sharing under a
             // half of that is not measured (articles that merely quote a common sentence)
@@ -702,19 +734,20 @@ impl EarlierIndex {
             let expected = (sketch.size().min(earlier.size()) >> level).max(1) as f64;
             let rough = f64::from(hits) / expected;
             if rough >= min_containment / 2.0 {
-                self.candidates.push((rough, p));
+                scratch.found.push((rough, p));
             }
         }
         let by_promise = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        if self.candidates.len() > MAX_MEASURED {
-            self.candidates
+        if scratch.found.len() > MAX_MEASURED {
+            scratch
+                .found
                 .select_nth_unstable_by(MAX_MEASURED, by_promise);
-            self.candidates.truncate(MAX_MEASURED);
+            scratch.found.truncate(MAX_MEASURED);
         }
         // the most promising first: the best match is usually met early, and the others are
         // dropped after a few lookups
-        self.candidates.sort_unstable_by(by_promise);
-        &self.candidates
+        scratch.found.sort_unstable_by(by_promise);
+        &scratch.found
     }
 }
 
