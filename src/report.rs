@@ -239,7 +239,11 @@ impl Page {
             (Some(a), Some(b)) => format!("{a} to {b} (UTC)"),
             _ => "no readable dates".into(),
         };
-        let copies = t.copy_of.iter().filter(|c| c.is_some()).count();
+        let copies = t
+            .duplicates
+            .iter()
+            .filter(|d| d.matched().is_some())
+            .count();
         let languages = articles_per_language(t)
             .iter()
             .map(|(l, n)| format!("{l} {n}"))

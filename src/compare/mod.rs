@@ -9,6 +9,7 @@
 pub mod stats;
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
@@ -193,10 +194,6 @@ pub struct Tables {
     pub articles: ArticleRows,
     /// Where the articles' titles and URLs are read from: the rows, or the run's spill.
     pub texts: RowTexts,
-    /// Per article (aligned with `articles`): the first of its cluster (an index into
-    /// `articles`, 32 bits as there is one per article) and the containment with the article
-    /// it matched, for a copy.
-    pub copy_of: Vec<Option<(u32, f64)>>,
     pub duplicates: Vec<DuplicateRow>,
     pub article_topics: Vec<ArticleTopicRow>,
     pub topics_by_group: Vec<TopicGroupRow>,
@@ -205,6 +202,35 @@ pub struct Tables {
     pub keyness: Keyness,
     pub languages: Vec<LanguageRow>,
     pub rejected: Vec<Rejection>,
+}
+
+impl Tables {
+    /// For each article of `range` (of `articles`), the first of its cluster and the
+    /// containment with the article it matched, when it is a copy: read from duplicates.csv's
+    /// rows a range at a time, not kept per article (16 bytes an article at the tables'
+    /// peak).
+    pub fn copy_of(&self, range: Range<usize>) -> Vec<Option<(usize, f64)>> {
+        // clusters are numbered from 1, each first a row that matched nothing
+        let mut first_of: Vec<usize> = Vec::new();
+        for d in self.duplicates.iter().filter(|d| d.matched().is_none()) {
+            let cluster = d.cluster as usize;
+            if first_of.len() < cluster {
+                first_of.resize(cluster, usize::MAX);
+            }
+            first_of[cluster - 1] = d.article();
+        }
+        let mut copy_of = vec![None; range.len()];
+        for d in &self.duplicates {
+            let Some((_, containment)) = d.matched() else {
+                continue;
+            };
+            if range.contains(&d.article()) {
+                let first = first_of.get(d.cluster as usize - 1).copied();
+                copy_of[d.article() - range.start] = first.map(|f| (f, containment));
+            }
+        }
+        copy_of
+    }
 }
 
 /// Every table of a run from its counts: rows sorted, statistics computed. Spilled sketches
@@ -242,14 +268,14 @@ pub fn tables(
     // copy detection is the largest part; the rows that do not depend on it are made meanwhile
     let (copies, (topic_tables, article_topics, terms_by_group, languages, keyness)) = rayon::join(
         || {
-            let (copy_of, duplicates) = duplicate_rows(&articles, duplicates, spill)?;
+            let duplicates = duplicate_rows(&articles, duplicates, spill)?;
             let group_of = article_groups(&groups, &articles, &duplicates, group_by);
             // the other side is done by now: both cores again
             let (groups_table, similarity) = rayon::join(
                 || group_rows(&groups, &articles, &duplicates, &group_of),
                 || similarity_rows(&groups, topics.len(), &duplicates, &group_of),
             );
-            Ok((copy_of, duplicates, groups_table, similarity))
+            Ok((duplicates, groups_table, similarity))
         },
         || {
             (
@@ -261,7 +287,7 @@ pub fn tables(
             )
         },
     );
-    let (copy_of, duplicates, groups_table, group_similarity) = copies?;
+    let (duplicates, groups_table, group_similarity) = copies?;
     let (topics_by_group, topic_comparison) = topic_tables;
     Ok(Tables {
         contexts,
@@ -272,7 +298,6 @@ pub fn tables(
         group_similarity,
         groups: groups_table,
         group_columns: group_by.iter().map(|g| g.name()).collect(),
-        copy_of,
         duplicates,
         article_topics,
         articles,
@@ -384,15 +409,16 @@ fn coverage_warnings(rows: &[CoverageRow], topics: usize) -> Vec<String> {
         .collect()
 }
 
-/// Near-duplicate clusters of the articles (sorted as `articles.csv`): each article's copy
-/// status, and the rows of `duplicates.csv` sorted by cluster, then article.
+/// Near-duplicate clusters of the articles (sorted as `articles.csv`): the rows of
+/// `duplicates.csv`, sorted by cluster, then article. An article's copy status in
+/// `articles.csv` is read from them (see [`Tables::copy_of`]).
 fn duplicate_rows(
     articles: &ArticleRows,
     settings: &DuplicatesSection,
     spill: Option<&duplicates::SketchSpill>,
-) -> Result<CopyRows> {
+) -> Result<Vec<DuplicateRow>> {
     if !settings.enabled {
-        return Ok((vec![None; articles.len()], Vec::new()));
+        return Ok(Vec::new());
     }
     let candidate = |i: usize| {
         let a = articles.at(i);
@@ -434,14 +460,7 @@ fn duplicate_rows(
         })
     }));
     rows.sort_by_key(|r| (r.cluster, r.article));
-    let copy_of = found
-        .iter()
-        .map(|f| {
-            let f = f.as_ref()?;
-            f.matched.map(|(_, c)| (index_u32(f.cluster_first), c))
-        })
-        .collect();
-    Ok((copy_of, rows))
+    Ok(rows)
 }
 
 /// `i` as a row or group index of 32 bits: a corpus of more than 4 billion articles would
@@ -449,10 +468,6 @@ fn duplicate_rows(
 fn index_u32(i: usize) -> u32 {
     u32::try_from(i).expect("fewer than 2^32 articles")
 }
-
-/// Per article, the first of its cluster and the containment when it is a copy; and
-/// duplicates.csv's rows.
-type CopyRows = (Vec<Option<(u32, f64)>>, Vec<DuplicateRow>);
 
 /// The group (an index into `groups`) of each article in a near-duplicate cluster: what
 /// groups.csv and group_similarity.csv count copies and clusters by. Found on the run's

@@ -202,7 +202,7 @@ fn write_group_similarity(dir: &Out, t: &Tables) -> Result<()> {
 fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
     // the article rows and their copy status, chunked together
     write_ranges(dir, "articles.csv", t.articles.len(), |range| {
-        let copy_of = &t.copy_of[range.clone()];
+        let copy_of = t.copy_of(range.clone());
         let a: Vec<_> = range.map(|i| t.articles.at(i)).collect();
         // the titles and URLs may wait on disk: read back for this chunk only
         let texts = t
@@ -235,7 +235,7 @@ fn write_articles(dir: &Out, t: &Tables) -> Result<()> {
                 "copy_of",
                 copy_of
                     .iter()
-                    .map(|c| c.map_or("", |(first, _)| t.articles.at(first as usize).id())),
+                    .map(|c| c.map_or("", |(first, _)| t.articles.at(first).id())),
             ),
             maybe_float(
                 "containment",
