@@ -12,6 +12,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::article_source::file_and_place;
 pub use crate::article_source::Source;
 use crate::config::GroupColumn;
 use crate::duplicates::SketchSlot;
@@ -143,7 +144,7 @@ impl ArticleRow {
 pub struct ArticleRows {
     rows: Vec<Stored>,
     chunks: Vec<Chunk>,
-    /// The file names of the rows' sources (see [`split_source`]).
+    /// The file names of the rows' sources (see [`file_and_place`]).
     files: Vec<Box<str>>,
     /// Where each file name is in `files`, for the rows pushed here (not those appended).
     file_numbers: FxHashMap<Box<str>, u32>,
@@ -204,7 +205,7 @@ impl ArticleRows {
         let row = row.view();
         // a row made alone keeps its source whole
         let mut fields = RowField::ALL.map(|f| row.field(f));
-        let file = split_source(fields[RowField::Source as usize]).map(|(file, place)| {
+        let file = file_and_place(fields[RowField::Source as usize]).map(|(file, place)| {
             fields[RowField::Source as usize] = place;
             self.file_number(file)
         });
@@ -373,16 +374,6 @@ fn view<'a>(
 /// corpus that fits in memory.
 fn index_u32(i: usize) -> u32 {
     u32::try_from(i).expect("fewer than 2^32 chunks, files and bytes per chunk")
-}
-
-/// A source `name:line` as (`name`, `:line`); `None` for any other form (a page's source is
-/// its file name alone), which a row keeps whole.
-fn split_source(source: &str) -> Option<(&str, &str)> {
-    let colon = source.rfind(':')?;
-    let (file, place) = source.split_at(colon);
-    let digits = &place[1..];
-    (!file.is_empty() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then_some((file, place))
 }
 
 /// A row as its readers see it: the numbers, and the text fields decoded on demand.
@@ -876,6 +867,9 @@ mod tests {
             "b.html",
             "a.jsonl:12x",
             "a:1",
+            "w.warc.gz@4096",
+            "w.warc.gz@512",
+            "w.warc.gz:1",
         ];
         let mut rows = ArticleRows::default();
         for name in names {

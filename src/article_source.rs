@@ -6,6 +6,18 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
+/// A source as its file's name and its place in the file: `name.jsonl:12` (a line) and
+/// `name.warc.gz@4096` (an offset), as the readers write them, are (`name.jsonl`, `:12`) and
+/// (`name.warc.gz`, `@4096`); `None` for any other form (a page's source is its file's name
+/// alone), which is kept whole.
+pub fn file_and_place(source: &str) -> Option<(&str, &str)> {
+    let at = source.rfind([':', '@'])?;
+    let (file, place) = source.split_at(at);
+    let digits = &place[1..];
+    (!file.is_empty() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some((file, place))
+}
+
 /// An article's source, kept as its file name and its place in the file: `head` then `tail`.
 /// Compares and prints as the one string.
 #[derive(Debug, Clone, Copy)]

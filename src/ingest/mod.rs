@@ -478,9 +478,7 @@ pub fn read_all(
             if let Record::Article(a) = &record {
                 // an id of the input's own (not one made from the source) must be unique
                 if a.id_from_input {
-                    if let Some(first) =
-                        seen_ids.first_read(&a.outlet, &a.id, &file.display, &a.source)
-                    {
+                    if let Some(first) = seen_ids.first_read(&a.outlet, &a.id, &a.source) {
                         let reason = duplicate_id_reason(&a.id, &a.outlet, &first);
                         record = Record::Rejected(Rejection::article(
                             &file.display,

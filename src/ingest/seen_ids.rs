@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::article_source::file_and_place;
 use crate::vocabulary::Vocabulary;
 
 /// Every (outlet, id) once, with the source of the article that first had it. The pairs are
@@ -20,8 +21,8 @@ pub struct SeenIds {
     /// Each file with the first key read from it, in the order read: a key's file is the
     /// last one that starts at or before it.
     files: Vec<(u32, Box<str>)>,
-    /// Each key's source without its file's name (all of it when it does not start with
-    /// the name).
+    /// Each key's source without its file's name (all of it when it is of no form
+    /// [`file_and_place`] knows).
     places: String,
     /// Where each key's place ends in `places` (it starts where the one before ends).
     place_ends: Vec<usize>,
@@ -31,14 +32,8 @@ pub struct SeenIds {
 
 impl SeenIds {
     /// The source that first had `id` for `outlet`, if one did; otherwise `id` is recorded
-    /// as first read at `source`, an article of the file named `file`.
-    pub fn first_read(
-        &mut self,
-        outlet: &str,
-        id: &str,
-        file: &str,
-        source: &str,
-    ) -> Option<String> {
+    /// as first read at `source`.
+    pub fn first_read(&mut self, outlet: &str, id: &str, source: &str) -> Option<String> {
         let outlet = self.outlets.intern(outlet);
         self.key.clear();
         let _ = write!(self.key, "{outlet}\0{id}");
@@ -47,8 +42,9 @@ impl SeenIds {
         if (key as usize) < known {
             return Some(self.source(key as usize));
         }
-        let place = match source.strip_prefix(file) {
-            Some(place) => {
+        // the file's name as the article rows keep it apart (see `article_source`)
+        let place = match file_and_place(source) {
+            Some((file, place)) => {
                 if self.files.last().is_none_or(|(_, f)| **f != *file) {
                     self.files.push((key, file.into()));
                 }
@@ -82,10 +78,8 @@ impl SeenIds {
 mod tests {
     use super::*;
 
-    /// `first_read` of an article at `source`, whose file is the source up to its last `:`.
     fn read(seen: &mut SeenIds, outlet: &str, id: &str, source: &str) -> Option<String> {
-        let file = source.rsplit_once(':').map_or(source, |(file, _)| file);
-        seen.first_read(outlet, id, file, source)
+        seen.first_read(outlet, id, source)
     }
 
     #[test]
@@ -115,19 +109,16 @@ mod tests {
     fn the_first_source_is_kept_as_the_table_grows() {
         let mut seen = SeenIds::default();
         // files of a few articles each, one named again after another, and sources that
-        // are the file's name alone (a page) or do not start with it
+        // are the file's name alone (a page) or of another form
         let source = |i: usize| match i % 100 {
             0 => format!("page-{i}.html"),
-            1 => format!("elsewhere-{i}@7"),
+            1 => format!("elsewhere-{i}#7"),
+            2 => format!("w{}.warc.gz@{}", (i / 10) % 50, i * 512),
             _ => format!("f{}.jsonl:{i}", (i / 10) % 50),
-        };
-        let file = |i: usize| match i % 100 {
-            0 => format!("page-{i}.html"),
-            _ => format!("f{}.jsonl", (i / 10) % 50),
         };
         for i in 0..10_000 {
             let outlet = format!("outlet-{}", i % 7);
-            let first = seen.first_read(&outlet, &format!("id-{i}"), &file(i), &source(i));
+            let first = seen.first_read(&outlet, &format!("id-{i}"), &source(i));
             assert_eq!(first, None);
         }
         for i in (0..10_000).step_by(37).chain([0, 1, 100, 101, 9_999]) {
