@@ -195,6 +195,8 @@ pub struct Tables {
     /// Where the articles' titles and URLs are read from: the rows, or the run's spill.
     pub texts: RowTexts,
     pub duplicates: Vec<DuplicateRow>,
+    /// Where each copy's row is in `duplicates` (see [`Tables::copy_of`]).
+    copies: CopyIndex,
     pub article_topics: Vec<ArticleTopicRow>,
     pub topics_by_group: Vec<TopicGroupRow>,
     pub topic_comparison: TopicComparison,
@@ -206,30 +208,51 @@ pub struct Tables {
 
 impl Tables {
     /// For each article of `range` (of `articles`), the first of its cluster and the
-    /// containment with the article it matched, when it is a copy: read from duplicates.csv's
-    /// rows a range at a time, not kept per article (16 bytes an article at the tables'
-    /// peak).
+    /// containment with the article it matched, when it is a copy.
     pub fn copy_of(&self, range: Range<usize>) -> Vec<Option<(usize, f64)>> {
-        // clusters are numbered from 1, each first a row that matched nothing
-        let mut first_of: Vec<usize> = Vec::new();
-        for d in self.duplicates.iter().filter(|d| d.matched().is_none()) {
-            let cluster = d.cluster as usize;
-            if first_of.len() < cluster {
-                first_of.resize(cluster, usize::MAX);
-            }
-            first_of[cluster - 1] = d.article();
-        }
+        let CopyIndex { by_article, firsts } = &self.copies;
+        let row = |r: &u32| &self.duplicates[*r as usize];
+        let from = by_article.partition_point(|r| row(r).article() < range.start);
         let mut copy_of = vec![None; range.len()];
-        for d in &self.duplicates {
-            let Some((_, containment)) = d.matched() else {
-                continue;
-            };
-            if range.contains(&d.article()) {
-                let first = first_of.get(d.cluster as usize - 1).copied();
-                copy_of[d.article() - range.start] = first.map(|f| (f, containment));
+        for d in by_article[from..]
+            .iter()
+            .map(row)
+            .take_while(|d| d.article() < range.end)
+        {
+            if let Some((_, containment)) = d.matched() {
+                // clusters are numbered from 1
+                let first = firsts[d.cluster as usize - 1] as usize;
+                copy_of[d.article() - range.start] = Some((first, containment));
             }
         }
         copy_of
+    }
+}
+
+/// Where articles.csv finds each copy's cluster and containment in duplicates.csv's rows: 4
+/// bytes a copy and 4 a cluster, where a column of them per article took 16 bytes an article
+/// at the tables' peak.
+#[derive(Default)]
+struct CopyIndex {
+    /// The rows of the copies (indices into [`Tables::duplicates`]), by article.
+    by_article: Vec<u32>,
+    /// Each cluster's first article (the row that matched nothing), by cluster number.
+    firsts: Vec<u32>,
+}
+
+impl CopyIndex {
+    fn new(duplicates: &[DuplicateRow]) -> CopyIndex {
+        let clusters = duplicates.last().map_or(0, |d| d.cluster as usize);
+        let mut firsts = vec![0; clusters];
+        let mut by_article = Vec::with_capacity(duplicates.len().saturating_sub(clusters));
+        for (r, d) in duplicates.iter().enumerate() {
+            match d.matched() {
+                None => firsts[d.cluster as usize - 1] = d.article,
+                Some(_) => by_article.push(index_u32(r)),
+            }
+        }
+        by_article.sort_unstable_by_key(|&r| duplicates[r as usize].article);
+        CopyIndex { by_article, firsts }
     }
 }
 
@@ -271,11 +294,16 @@ pub fn tables(
             let duplicates = duplicate_rows(&articles, duplicates, spill)?;
             let group_of = article_groups(&groups, &articles, &duplicates, group_by);
             // the other side is done by now: both cores again
-            let (groups_table, similarity) = rayon::join(
-                || group_rows(&groups, &articles, &duplicates, &group_of),
-                || similarity_rows(&groups, topics.len(), &duplicates, &group_of),
+            let ((groups_table, similarity), copies) = rayon::join(
+                || {
+                    rayon::join(
+                        || group_rows(&groups, &articles, &duplicates, &group_of),
+                        || similarity_rows(&groups, topics.len(), &duplicates, &group_of),
+                    )
+                },
+                || CopyIndex::new(&duplicates),
             );
-            Ok((duplicates, groups_table, similarity))
+            Ok((duplicates, copies, groups_table, similarity))
         },
         || {
             (
@@ -287,7 +315,7 @@ pub fn tables(
             )
         },
     );
-    let (duplicates, groups_table, group_similarity) = copies?;
+    let (duplicates, copies, groups_table, group_similarity) = copies?;
     let (topics_by_group, topic_comparison) = topic_tables;
     Ok(Tables {
         contexts,
@@ -299,6 +327,7 @@ pub fn tables(
         groups: groups_table,
         group_columns: group_by.iter().map(|g| g.name()).collect(),
         duplicates,
+        copies,
         article_topics,
         articles,
         texts,
