@@ -294,16 +294,11 @@ pub fn tables(
             let duplicates = duplicate_rows(&articles, duplicates, spill)?;
             let group_of = article_groups(&groups, &articles, &duplicates, group_by);
             // the other side is done by now: both cores again
-            let ((groups_table, similarity), copies) = rayon::join(
-                || {
-                    rayon::join(
-                        || group_rows(&groups, &articles, &duplicates, &group_of),
-                        || similarity_rows(&groups, topics.len(), &duplicates, &group_of),
-                    )
-                },
-                || CopyIndex::new(&duplicates),
+            let (groups_table, similarity) = rayon::join(
+                || group_rows(&groups, &articles, &duplicates, &group_of),
+                || similarity_rows(&groups, topics.len(), &duplicates, &group_of),
             );
-            Ok((duplicates, copies, groups_table, similarity))
+            Ok((duplicates, groups_table, similarity))
         },
         || {
             (
@@ -315,7 +310,8 @@ pub fn tables(
             )
         },
     );
-    let (duplicates, copies, groups_table, group_similarity) = copies?;
+    let (duplicates, groups_table, group_similarity) = copies?;
+    let copies = CopyIndex::new(&duplicates);
     let (topics_by_group, topic_comparison) = topic_tables;
     Ok(Tables {
         contexts,
