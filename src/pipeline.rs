@@ -760,7 +760,10 @@ fn analyse_inputs(
     let records_done = AtomicU64::new(0);
     let threads = pool.current_num_threads();
     let (counts, reports) = std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel::<Vec<Record>>(threads * 2);
+        // Batches waiting for a worker: the reader fills one far faster than a worker
+        // empties it, so one waiting per two workers keeps them fed, and every batch more
+        // is text held for nothing (a batch is up to 2,048 articles, see `ingest::read_all`).
+        let (tx, rx) = sync_channel::<Vec<Record>>(threads.div_ceil(2));
         // batches the workers are done with, back to the reader, which frees them (see
         // `count::count`)
         let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<Record>>();
