@@ -760,10 +760,11 @@ fn analyse_inputs(
     let records_done = AtomicU64::new(0);
     let threads = pool.current_num_threads();
     let (counts, reports) = std::thread::scope(|scope| {
-        // Batches waiting for a worker: the reader fills one far faster than a worker
-        // empties it, so one waiting per two workers keeps them fed, and every batch more
-        // is text held for nothing (a batch is up to 2,048 articles, see `ingest::read_all`).
-        let (tx, rx) = sync_channel::<Vec<Record>>(threads.div_ceil(2));
+        // No batch waits in a queue: the reader fills one in a tenth of the time a worker
+        // takes to empty it, so the one it holds ready (blocked in `send`) keeps the
+        // workers fed, and every batch queued besides is up to 4,096 articles' text held
+        // for nothing (see `ingest::read_all`).
+        let (tx, rx) = sync_channel::<Vec<Record>>(0);
         // batches the workers are done with, back to the reader, which frees them (see
         // `count::count`)
         let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<Record>>();
@@ -774,6 +775,9 @@ fn analyse_inputs(
                 spent_rx.try_iter().for_each(drop);
                 // the workers stopping early (a panic) shows up at join; nothing to do here
                 let _ = tx.send(batch);
+                // the worker that took it gave its last batch back first: freed now, not
+                // after the next batch is read
+                spent_rx.try_iter().for_each(drop);
             });
             drop(tx);
             reports

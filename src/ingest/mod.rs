@@ -429,17 +429,17 @@ fn format_of(path: &Path) -> Option<(Format, bool)> {
 /// one language after another, see `count`), small enough that memory stays flat. A longer
 /// run keeps a language's memo, vocabulary and counts in the CPU's caches for more articles:
 /// 256 → 1,024 articles took 15 % off reading and analysing 20,000 articles in 32 languages
-/// with 1 thread, 19 % off 100,000 with 2; 1,024 → 2,048 (with the pipeline's queue cut to
-/// match, so the text in flight stays the same) another 7 % at 20,000 and 10 % at 100,000
-/// (2 threads, alternating runs). 4,096 was faster again, but held 20–30 MB more text.
-const BATCH_ARTICLES: usize = 2048;
-const BATCH_BYTES: usize = 8 << 20;
+/// with 1 thread, 19 % off 100,000 with 2; 1,024 → 4,096, with the batches handed over
+/// rather than queued (see `pipeline::analyse_inputs`), another 8 % of the CPU time at 20,000
+/// and 10 % at 100,000 (2 threads, alternating runs), for 4–7 MB more at the peak.
+const BATCH_ARTICLES: usize = 4096;
+const BATCH_BYTES: usize = 16 << 20;
 /// A batch also closes once its text is this share of the input still to read (and it has
 /// [`MIN_BATCH_ARTICLES`] articles): batches shrink toward the end of the input (guided
 /// self-scheduling). The parallel stage ends when the last worker finishes its last batch,
 /// the others idle meanwhile; with full batches to the end, the workers finished 0–22 ms
 /// apart on 20,000 news articles with 2 threads.
-const REMAINING_SHARE: u64 = 8;
+const REMAINING_SHARE: u64 = 4;
 const MIN_BATCH_ARTICLES: usize = 16;
 /// The first batch's articles at most; each next batch may hold twice as many, up to
 /// [`BATCH_ARTICLES`]. The workers wait for the first batches: a first batch of 1,024 news
