@@ -758,7 +758,6 @@ fn analyse_inputs(
     let bar = progress_bar(total_bytes, quiet);
     let bytes_read = AtomicU64::new(0);
     let records_done = AtomicU64::new(0);
-    let threads = pool.current_num_threads();
     let (counts, reports) = std::thread::scope(|scope| {
         // No batch waits in a queue: the reader fills one in a tenth of the time a worker
         // takes to empty it, so the one it holds ready (blocked in `send`) keeps the
