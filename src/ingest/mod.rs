@@ -824,7 +824,7 @@ mod tests {
     fn first_batches_are_small_and_double_up_to_the_full_size() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("many.jsonl");
-        let lines: String = (0..20_000)
+        let lines: String = (0..40_000)
             .map(|i| format!("{{\"id\": \"a{i}\", \"text\": \"Lavrov met Tillerson.\"}}\n"))
             .collect();
         std::fs::write(&path, lines).unwrap();
@@ -839,10 +839,10 @@ mod tests {
         read_all(&files, &opts, &AtomicU64::new(0), &mut |batch| {
             sizes.push(batch.len())
         });
-        assert_eq!(sizes[..6], [64, 128, 256, 512, 1024, 1024]);
-        assert_eq!(sizes.iter().sum::<usize>(), 20_000);
+        assert_eq!(sizes[..8], [64, 128, 256, 512, 1024, 2048, 4096, 4096]);
+        assert_eq!(sizes.iter().sum::<usize>(), 40_000);
         // and shrink toward the end of the input
-        assert!(sizes.last() < Some(&1024), "{sizes:?}");
+        assert!(sizes.last() < Some(&4096), "{sizes:?}");
     }
 
     #[test]
