@@ -239,11 +239,7 @@ impl Page {
             (Some(a), Some(b)) => format!("{a} to {b} (UTC)"),
             _ => "no readable dates".into(),
         };
-        let copies = t
-            .duplicates
-            .iter()
-            .filter(|d| d.matched().is_some())
-            .count();
+        let copies = t.copy_count();
         let languages = articles_per_language(t)
             .iter()
             .map(|(l, n)| format!("{l} {n}"))
@@ -834,12 +830,10 @@ impl Page {
                 "<table class=\"clusters\"><tr><th class=\"n\">cluster</th><th class=\"n\">articles</th><th>first published as</th><th>outlets</th></tr>\n",
             );
             let shown = &clusters[..clusters.len().min(CLUSTERS)];
-            // the cluster's first article (the original) is the one that matched nothing
-            let first_of = |members: &[DuplicateRow]| {
-                let first = members.iter().find(|d| d.matched().is_none());
-                t.articles.at(first.unwrap_or(&members[0]).article())
-            };
-            let firsts: Vec<Article> = shown.iter().map(|m| first_of(m)).collect();
+            let firsts: Vec<Article> = shown
+                .iter()
+                .map(|m| t.articles.at(t.cluster_first(m[0].cluster)))
+                .collect();
             let texts = t
                 .texts
                 .read(&firsts.iter().map(|r| r.text()).collect::<Vec<_>>())?;

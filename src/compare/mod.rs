@@ -210,7 +210,7 @@ impl Tables {
     /// For each article of `range` (of `articles`), the first of its cluster and the
     /// containment with the article it matched, when it is a copy.
     pub fn copy_of(&self, range: Range<usize>) -> Vec<Option<(usize, f64)>> {
-        let CopyIndex { by_article, firsts } = &self.copies;
+        let by_article = &self.copies.by_article;
         let row = |r: &u32| &self.duplicates[*r as usize];
         let from = by_article.partition_point(|r| row(r).article() < range.start);
         let mut copy_of = vec![None; range.len()];
@@ -220,12 +220,22 @@ impl Tables {
             .take_while(|d| d.article() < range.end)
         {
             if let Some((_, containment)) = d.matched() {
-                // clusters are numbered from 1
-                let first = firsts[d.cluster as usize - 1] as usize;
-                copy_of[d.article() - range.start] = Some((first, containment));
+                copy_of[d.article() - range.start] =
+                    Some((self.cluster_first(d.cluster), containment));
             }
         }
         copy_of
+    }
+
+    /// The first article (the original) of near-duplicate cluster `cluster`, numbered from 1
+    /// as in duplicates.csv.
+    pub fn cluster_first(&self, cluster: u32) -> usize {
+        self.copies.firsts[cluster as usize - 1] as usize
+    }
+
+    /// How many articles are copies of an earlier one.
+    pub fn copy_count(&self) -> usize {
+        self.copies.by_article.len()
     }
 }
 
